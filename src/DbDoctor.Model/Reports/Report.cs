@@ -1,0 +1,132 @@
+using DbDoctor.Model.Facts;
+
+namespace DbDoctor.Model.Reports;
+
+/// <summary>
+/// The diagnosis, as every renderer sees it. Property names are the JSON contract "dbdoctor/report@1"
+/// (camelCase when serialized): add fields freely, never rename or remove one.
+/// </summary>
+public sealed record Report
+{
+    public const string SchemaId = "dbdoctor/report@1";
+
+    public string Schema { get; init; } = SchemaId;
+    public required TargetInfo Target { get; init; }
+    public IReadOnlyList<DriverInfo> Drivers { get; init; } = [];
+    public IReadOnlyList<PoolReport> Pools { get; init; } = [];
+
+    /// <summary>Most severe first.</summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
+
+    /// <summary>Present for "attach": the per-pool series and exception groups from the live session.</summary>
+    public TelemetryReport? Telemetry { get; init; }
+
+    /// <summary>How the snapshot went: object counts, analysis time, pause of the target.</summary>
+    public SnapshotReport? Snapshot { get; init; }
+
+    /// <summary>Caveats: what could not be read or checked.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
+
+public sealed record PoolReport
+{
+    public required string Driver { get; init; }
+    public required string Name { get; init; }
+    public required string Type { get; init; }
+    public required string Address { get; init; }
+    public bool DriverManaged { get; init; }
+    public bool Pooling { get; init; } = true;
+    public int? Max { get; init; }
+    public int? Min { get; init; }
+    public double? IdleLifetimeSeconds { get; init; }
+    public double? LifetimeSeconds { get; init; }
+    public int? Total { get; init; }
+    public int? Idle { get; init; }
+    public int? Busy { get; init; }
+    public bool Disposed { get; init; }
+    public IReadOnlyList<string> RetainedBy { get; init; } = [];
+    public string? Holder { get; init; }
+
+    /// <summary>Busy connections the heap explains: how many are orphaned (leaked) and how many an application root holds.</summary>
+    public int Orphaned { get; init; }
+    public int Held { get; init; }
+}
+
+public sealed record Finding
+{
+    /// <summary>One of <see cref="FindingKinds"/>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>One of <see cref="Severities"/>.</summary>
+    public required string Severity { get; init; }
+    public required string Driver { get; init; }
+    public required int Count { get; init; }
+    public required string Title { get; init; }
+    public IReadOnlyList<string> Evidence { get; init; } = [];
+    public required string Advice { get; init; }
+    public IReadOnlyList<FindingObject> Objects { get; init; } = [];
+
+    /// <summary>Name of the pool the finding is about, when it is about one.</summary>
+    public string? Pool { get; init; }
+}
+
+public sealed record FindingObject
+{
+    public required string Type { get; init; }
+
+    /// <summary>Hex address in the snapshot, e.g. "0x7f3a2c0105e8".</summary>
+    public required string Address { get; init; }
+    public string? Holder { get; init; }
+    public IReadOnlyList<string> RootPath { get; init; } = [];
+    public string? Sql { get; init; }
+    public int? ServerPid { get; init; }
+    public string? State { get; init; }
+}
+
+public static class FindingKinds
+{
+    public const string LeakedTransaction = "leaked-transaction";
+    public const string LeakedReader = "leaked-reader";
+    public const string LeakedConnection = "leaked-connection";
+    public const string LeakedPool = "leaked-pool";
+    public const string PoolSprawl = "pool-sprawl";
+    public const string HeldConnection = "held-connection";
+    public const string PoolExhaustion = "pool-exhaustion";
+    public const string ConnectionChurn = "connection-churn";
+    public const string StaleConnection = "stale-connection";
+    public const string UnknownDriver = "unknown-driver-objects";
+}
+
+public static class Severities
+{
+    public const string Error = "error";
+    public const string Warning = "warning";
+    public const string Info = "info";
+
+    /// <summary>Sort key: lower is more severe.</summary>
+    public static int Rank(string severity) => severity switch
+    {
+        Error => 0,
+        Warning => 1,
+        _ => 2,
+    };
+}
+
+public sealed record SnapshotReport
+{
+    public long LiveObjects { get; init; }
+    public long HeapBytes { get; init; }
+    public double AnalysisSeconds { get; init; }
+
+    /// <summary>For attach: how long the target was paused while its heap was written.</summary>
+    public double? TargetPauseSeconds { get; init; }
+    public string? DumpPath { get; init; }
+}
+
+public sealed record TelemetryReport
+{
+    public double WindowSeconds { get; init; }
+    public IReadOnlyList<PoolSeries> Pools { get; init; } = [];
+    public IReadOnlyList<ExceptionGroup> Exceptions { get; init; } = [];
+    public IReadOnlyDictionary<string, double> RuntimeCounters { get; init; } = new Dictionary<string, double>();
+}
