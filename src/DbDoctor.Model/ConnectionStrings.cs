@@ -65,6 +65,12 @@ public static class ConnectionStrings
         return null;
     }
 
+    /// <summary>The keyword/value pairs in order, keys and values trimmed (values keep their quotes); null value for a part without '='.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string?>> Pairs(string? connectionString) =>
+        string.IsNullOrEmpty(connectionString)
+            ? []
+            : SplitPairs(connectionString).Select(p => new KeyValuePair<string, string?>(p.Key.Trim(), p.Value?.Trim())).ToList();
+
     /// <summary>Splits on ';' outside quotes, then on the first '='. Good enough for display; not a full parser.</summary>
     private static List<(string Key, string? Value)> SplitPairs(string s)
     {

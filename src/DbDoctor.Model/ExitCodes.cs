@@ -14,6 +14,12 @@ public static class ExitCodes
 
     /// <summary>At least one finding of severity warning or error.</summary>
     public const int Findings = 3;
+
+    /// <summary>An unexpected failure inside dbdoctor (a bug): the message is printed, the stack trace only with DBDOCTOR_DEBUG=1.</summary>
+    public const int InternalError = 4;
+
+    /// <summary>Interrupted with Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    public const int Cancelled = 130;
 }
 
 /// <summary>

@@ -1,1 +1,3 @@
-return 0;
+using DbDoctor.Cli;
+
+return await DbDoctorCli.RunAsync(args);

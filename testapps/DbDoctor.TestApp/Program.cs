@@ -1,1 +1,33 @@
-Console.WriteLine("{}");
+using DbDoctor.TestApp;
+using DbDoctor.TestApp.Scenarios;
+using Npgsql;
+
+// Each scenario reproduces one connection-pool failure, prints one JSON handshake line on stdout when its state is
+// in place, then keeps running until stdin says "exit" (or closes). Diagnostics go to stderr only.
+try
+{
+    if (args.Length == 0 || args[0] is "-h" or "--help")
+    {
+        Console.Error.WriteLine(ScenarioCatalog.Usage);
+        return args.Length == 0 ? 2 : 0;
+    }
+
+    var options = AppOptions.Parse(args.Skip(1));
+    return await ScenarioCatalog.RunAsync(args[0], options);
+}
+catch (TestAppUsageException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine(ScenarioCatalog.Usage);
+    return 2;
+}
+catch (NpgsqlException e)
+{
+    Console.Error.WriteLine($"error: PostgreSQL is not usable: {e.Message}");
+    return 2;
+}
+catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}

@@ -1,0 +1,103 @@
+using DbDoctor.Model.Facts;
+using DbDoctor.Model.Reports;
+
+namespace DbDoctor.Diagnosis;
+
+/// <summary>Turns facts into a report. Pure and deterministic: the same facts always give the same report.</summary>
+public static class Diagnoser
+{
+    public static Report Diagnose(DiagnosisInput input) => Diagnose(input, RuleRegistry.All);
+
+    public static Report Diagnose(DiagnosisInput input, IReadOnlyList<IRule> rules)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(rules);
+        var context = new DiagnosisContext(input);
+        var findings = rules.SelectMany(r => r.Evaluate(context)).ToList();
+
+        return new Report
+        {
+            Target = input.Target,
+            Drivers = input.Heap?.Drivers ?? [],
+            Pools = context.Pools.Select(p => ToPoolReport(context, p)).ToList(),
+            Findings = Sort(findings),
+            Telemetry = input.Telemetry is { } t
+                ? new TelemetryReport
+                {
+                    WindowSeconds = t.WindowSeconds,
+                    Pools = t.Pools,
+                    Exceptions = t.Exceptions,
+                    RuntimeCounters = t.RuntimeCounters,
+                }
+                : null,
+            Snapshot = input.Heap is { } heap
+                ? new SnapshotReport
+                {
+                    LiveObjects = heap.Stats.ObjectsMarkedLive,
+                    HeapBytes = heap.Stats.HeapBytes,
+                    AnalysisSeconds = heap.Stats.AnalysisTime.TotalSeconds,
+                    DumpPath = input.Target.Kind == "dump" ? input.Target.Path : null,
+                }
+                : null,
+            Warnings = Warnings(input),
+        };
+    }
+
+    /// <summary>Most severe first (error, warning, info), then the larger count, then kind and pool so the order is stable.</summary>
+    public static IReadOnlyList<Finding> Sort(IEnumerable<Finding> findings)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        return findings
+            .OrderBy(f => Severities.Rank(f.Severity))
+            .ThenByDescending(f => f.Count)
+            .ThenBy(f => f.Kind, StringComparer.Ordinal)
+            .ThenBy(f => f.Driver, StringComparer.Ordinal)
+            .ThenBy(f => f.Pool ?? "", StringComparer.Ordinal)
+            .ThenBy(f => f.Title, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static PoolReport ToPoolReport(DiagnosisContext context, PoolFact pool)
+    {
+        var checkedOut = context.CheckedOutOf(pool.Address).ToList();
+        return new PoolReport
+        {
+            Driver = pool.Driver,
+            Name = DiagnosisContext.DisplayName(pool),
+            Type = pool.TypeName,
+            Address = Hex.Format(pool.Address),
+            DriverManaged = pool.DriverManaged,
+            Pooling = pool.Pooling,
+            Max = pool.Max,
+            Min = pool.Min,
+            IdleLifetimeSeconds = pool.IdleLifetimeSeconds,
+            LifetimeSeconds = pool.LifetimeSeconds,
+            Total = pool.Total,
+            Idle = pool.Idle,
+            Busy = pool.Busy,
+            Disposed = pool.Disposed,
+            RetainedBy = pool.RetainedBy,
+            Holder = pool.Holder,
+            Orphaned = checkedOut.Count(c => !c.Held),
+            Held = checkedOut.Count(c => c.Held),
+        };
+    }
+
+    private static List<string> Warnings(DiagnosisInput input)
+    {
+        var warnings = new List<string>();
+        warnings.AddRange(input.Heap?.Warnings ?? []);
+        warnings.AddRange(input.Telemetry?.Warnings ?? []);
+        if (input.Telemetry is { TargetExited: true } telemetry)
+        {
+            warnings.Add($"The target exited before the {Text.Duration(telemetry.WindowSeconds)} telemetry window ended: the counters cover only part of it.");
+        }
+
+        if (input.Heap is null && input.Telemetry is null)
+        {
+            warnings.Add("Neither a heap snapshot nor telemetry was available: nothing was checked.");
+        }
+
+        return warnings;
+    }
+}

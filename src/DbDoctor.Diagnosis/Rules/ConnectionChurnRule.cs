@@ -1,0 +1,169 @@
+using DbDoctor.Model.Facts;
+using DbDoctor.Model.Reports;
+
+namespace DbDoctor.Diagnosis.Rules;
+
+/// <summary>
+/// A pool that keeps opening and closing physical connections: every open is a TCP and TLS handshake, a PostgreSQL
+/// backend process fork and an authentication, and every close leaves a socket in TIME-WAIT. Seen in the live
+/// telemetry (connections created per second against operations per second) and, when pooling is off and no metrics
+/// exist, in the OS socket table (TIME-WAIT sockets to the database endpoint). The pool's settings from the heap name
+/// the cause and the change.
+/// </summary>
+public sealed class ConnectionChurnRule : IRule
+{
+    /// <summary>Below this idle lifetime (seconds) connections are closed between ordinary bursts of load.</summary>
+    public const double ShortIdleLifetimeSeconds = 60;
+
+    /// <summary>Below this lifetime (seconds) every connection is replaced often enough to show as churn.</summary>
+    public const double ShortLifetimeSeconds = 300;
+
+    public IEnumerable<Finding> Evaluate(DiagnosisContext context)
+    {
+        var options = context.Options;
+        var sockets = context.Input.Sockets;
+        var findings = new List<Finding>();
+        var explained = new HashSet<EndpointSockets>();
+
+        foreach (var series in context.Series.OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            var pools = context.PoolsOf(series);
+            var pool = pools.FirstOrDefault(p => !p.Disposed) ?? pools.FirstOrDefault();
+            var endpointSockets = ChurnMeasures.SocketsOf(sockets, ChurnMeasures.EndpointOf(pool, series.Name, series.Driver));
+            if (endpointSockets is not null)
+            {
+                // The telemetry speaks for this endpoint: its TIME-WAIT count is evidence, not a second finding.
+                explained.Add(endpointSockets);
+            }
+
+            if (ChurnMeasures.RatesOf(series) is not { } rates || !IsChurning(rates, options))
+            {
+                continue;
+            }
+
+            findings.Add(FromTelemetry(series, pool, rates, endpointSockets, sockets));
+        }
+
+        foreach (var endpoint in sockets?.Endpoints ?? [])
+        {
+            if (explained.Contains(endpoint) || endpoint.RecentlyClosed < options.ChurnMinTimeWaitSockets)
+            {
+                continue;
+            }
+
+            var pool = context.Pools
+                .Where(p => p.Host is not null && ChurnMeasures.SameHost(endpoint, p.Host) && (p.Port ?? ChurnMeasures.DefaultPort(p.Driver)) == endpoint.Port)
+                .OrderBy(p => p.Pooling ? 1 : 0).ThenBy(p => p.Disposed ? 1 : 0)
+                .FirstOrDefault();
+            findings.Add(FromSockets(context, endpoint, pool, sockets!));
+        }
+
+        return findings;
+    }
+
+    public static bool IsChurning(ChurnRates rates, DiagnosisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(rates);
+        ArgumentNullException.ThrowIfNull(options);
+        if (rates.CreatedPerSecond < options.ChurnMinCreatesPerSecond)
+        {
+            return false;
+        }
+
+        // Without an operation rate, a sustained creation rate above the floor is churn by itself.
+        return rates.CreatesPerOperation is not { } perOperation || perOperation >= options.ChurnMinCreatesPerOperation;
+    }
+
+    private static Finding FromTelemetry(PoolSeries series, PoolFact? pool, ChurnRates rates, EndpointSockets? endpointSockets, SocketFacts? sockets)
+    {
+        var name = pool is not null ? DiagnosisContext.DisplayName(pool) : DiagnosisContext.DisplayName(series);
+        var evidence = new List<string>();
+        var perOperation = rates.CreatesPerOperation;
+        var opsText = rates.OperationsPerSecond is { } ops
+            ? $" for {Rate(ops)} operations per second ({Percent(perOperation!.Value)} of operations opened a new connection)"
+            : "";
+        evidence.Add($"Telemetry: {Text.Number(Math.Round(rates.Created))} physical connections created in {Text.Duration(rates.SpanSeconds)} = {Rate(rates.CreatedPerSecond)} per second{opsText}");
+        if (rates.Shrinks > 0)
+        {
+            evidence.Add($"Open connections (used+idle) fell {Text.Count(rates.Shrinks, "time")} during the window, {Text.Number(Math.Round(rates.Closed))} connections closed in all, between {Text.Number(rates.LowestOpen ?? 0)} and {Text.Number(rates.PeakOpen ?? 0)} open");
+        }
+
+        var cause = ChurnCauses.Of(pool, rates.PeakOpen);
+        evidence.AddRange(cause.Evidence);
+        if (endpointSockets is not null)
+        {
+            evidence.Add(SocketLine(endpointSockets, sockets!));
+        }
+
+        return new Finding
+        {
+            Kind = FindingKinds.ConnectionChurn,
+            Severity = Severities.Warning,
+            Driver = series.Driver,
+            Count = (int)Math.Round(rates.Created),
+            Title = $"Connection churn on pool '{name}': {Rate(rates.CreatedPerSecond)} new connections per second{(perOperation is { } p ? $", {Percent(p)} of operations" : "")}{cause.TitleSuffix}",
+            Evidence = evidence,
+            Advice = cause.Advice,
+            Pool = name,
+        };
+    }
+
+    private static Finding FromSockets(DiagnosisContext context, EndpointSockets endpoint, PoolFact? pool, SocketFacts sockets)
+    {
+        var closesPerSecond = endpoint.RecentlyClosed / sockets.TimeWaitSeconds;
+        var cause = ChurnCauses.Of(pool, peakOpen: null);
+        var evidence = new List<string> { SocketLine(endpoint, sockets) };
+        if (pool is null)
+        {
+            evidence.Add("No pool for this endpoint in the heap and no pool metrics in the telemetry: connections are opened without a pool (Pooling=false) or by a driver DbDoctor does not know");
+        }
+
+        evidence.AddRange(cause.Evidence);
+        evidence.Add("TIME-WAIT sockets belong to the whole network namespace: another process connecting to the same endpoint adds to this count");
+        var name = pool is not null ? DiagnosisContext.DisplayName(pool) : null;
+        var driver = pool?.Driver ?? NetworkDriverOf(context, endpoint.Port);
+        return new Finding
+        {
+            Kind = FindingKinds.ConnectionChurn,
+            Severity = Severities.Warning,
+            Driver = driver,
+            Count = endpoint.RecentlyClosed,
+            Title = $"Connection churn to {endpoint.Host}:{endpoint.Port}: {endpoint.RecentlyClosed} connections closed in the last minute (~{Rate(closesPerSecond)} per second){cause.TitleSuffix}",
+            Evidence = evidence,
+            Advice = pool is null ? ChurnCauses.PoolingOffAdvice(driver) : cause.Advice,
+            Pool = name,
+        };
+    }
+
+    private static string SocketLine(EndpointSockets e, SocketFacts sockets)
+    {
+        var serverSide = e.ServerSideTimeWait > 0 ? $" + {e.ServerSideTimeWait} on the server side" : "";
+        var others = string.Join(", ", e.ByState.Where(kv => kv.Key is not "ESTABLISHED" and not "TIME_WAIT").OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value} {kv.Key}"));
+        return $"Sockets to {e.Host}:{e.Port} (process {sockets.Pid}): {e.TimeWait} in TIME-WAIT{serverSide} " +
+               $"(≈ {Rate(e.RecentlyClosed / sockets.TimeWaitSeconds)} closes per second over the last {Text.Duration(sockets.TimeWaitSeconds)}), " +
+               $"{e.Established} ESTABLISHED ({e.EstablishedByTarget} owned by the process){(others.Length > 0 ? ", " + others : "")}";
+    }
+
+    /// <summary>Without a pool, the driver is the only networked one the heap saw, else the one of the port's database.</summary>
+    private static string NetworkDriverOf(DiagnosisContext context, int port)
+    {
+        var networked = (context.Heap?.Drivers ?? [])
+            .Where(d => DriverTerms.FamilyOf(d.Name) is DriverFamily.Npgsql or DriverFamily.SqlClient)
+            .Select(d => d.Name).Distinct(StringComparer.Ordinal).ToList();
+        if (networked.Count == 1)
+        {
+            return networked[0];
+        }
+
+        return port switch
+        {
+            5432 => "Npgsql",
+            1433 => "Microsoft.Data.SqlClient",
+            _ => "unknown",
+        };
+    }
+
+    internal static string Rate(double value) => Text.Number(Math.Round(value, value >= 10 ? 0 : 1));
+
+    internal static string Percent(double fraction) => Text.Number(Math.Round(fraction * 100, fraction >= 0.1 ? 0 : 1)) + "%";
+}

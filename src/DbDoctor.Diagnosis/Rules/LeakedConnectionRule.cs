@@ -1,0 +1,15 @@
+using DbDoctor.Model.Reports;
+
+namespace DbDoctor.Diagnosis.Rules;
+
+/// <summary>Checked-out connections no application root reaches, with neither an open transaction nor an open reader.</summary>
+public sealed class LeakedConnectionRule : IRule
+{
+    public IEnumerable<Finding> Evaluate(DiagnosisContext context) =>
+        OrphanedConnectionFindings.Build(
+            context,
+            FindingKinds.LeakedConnection,
+            (n, pool) => $"{Text.Count(n, "leaked connection")}: {Text.Count(n, "connection")} of pool '{pool}' opened and never closed",
+            (n, pool) => $"{Text.Count(n, "connection")} checked out of pool '{pool}', with no open transaction and no open reader",
+            DriverTerms.LeakedConnectionAdvice);
+}

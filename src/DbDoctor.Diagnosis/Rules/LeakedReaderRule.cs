@@ -1,0 +1,15 @@
+using DbDoctor.Model.Reports;
+
+namespace DbDoctor.Diagnosis.Rules;
+
+/// <summary>Checked-out connections no application root reaches, with a data reader still open on them (no open transaction).</summary>
+public sealed class LeakedReaderRule : IRule
+{
+    public IEnumerable<Finding> Evaluate(DiagnosisContext context) =>
+        OrphanedConnectionFindings.Build(
+            context,
+            FindingKinds.LeakedReader,
+            (n, pool) => $"{Text.Count(n, "leaked reader")}: {Text.Count(n, "connection")} of pool '{pool}' stuck behind an undisposed data reader",
+            (n, pool) => $"{Text.Count(n, "connection")} checked out of pool '{pool}' with a data reader still open and no open transaction",
+            DriverTerms.LeakedReaderAdvice);
+}

@@ -1,0 +1,15 @@
+using DbDoctor.Model.Reports;
+
+namespace DbDoctor.Diagnosis.Rules;
+
+/// <summary>Checked-out connections no application root reaches, left inside an open transaction.</summary>
+public sealed class LeakedTransactionRule : IRule
+{
+    public IEnumerable<Finding> Evaluate(DiagnosisContext context) =>
+        OrphanedConnectionFindings.Build(
+            context,
+            FindingKinds.LeakedTransaction,
+            (n, pool) => $"{Text.Count(n, "leaked transaction")}: {Text.Count(n, "connection")} of pool '{pool}' abandoned inside an open transaction",
+            (n, pool) => $"{Text.Count(n, "connection")} checked out of pool '{pool}' with a transaction begun and neither committed nor rolled back",
+            DriverTerms.LeakedTransactionAdvice);
+}

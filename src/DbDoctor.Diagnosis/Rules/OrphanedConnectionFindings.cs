@@ -1,0 +1,174 @@
+using DbDoctor.Diagnosis.Telemetry;
+using DbDoctor.Model.Facts;
+using DbDoctor.Model.Reports;
+
+namespace DbDoctor.Diagnosis.Rules;
+
+/// <summary>
+/// Builds the findings of the three leak rules: one finding per driver and pool, with the evidence they share
+/// (states, backend pids, SQL, and what the live counters said about the same pool).
+/// </summary>
+internal static class OrphanedConnectionFindings
+{
+    public static IEnumerable<Finding> Build(
+        DiagnosisContext context,
+        string kind,
+        Func<int, string, string> title,
+        Func<int, string, string> firstEvidence,
+        Func<string, string> advice)
+    {
+        var groups = context.Connections
+            .Where(c => ConnectionClassification.KindOf(c) == kind)
+            .GroupBy(c => (c.Driver, Pool: c.PoolAddress ?? 0UL))
+            .OrderBy(g => g.Key.Driver, StringComparer.Ordinal).ThenBy(g => g.Key.Pool);
+
+        foreach (var group in groups)
+        {
+            var connections = group.OrderBy(c => c.Address).ToList();
+            var pool = context.PoolOf(connections[0]);
+            var poolName = DiagnosisContext.DisplayName(pool);
+            var evidence = new List<string> { firstEvidence(connections.Count, poolName) };
+            evidence.AddRange(CommonEvidence(context, connections, pool, kind));
+
+            yield return new Finding
+            {
+                Kind = kind,
+                Severity = Severities.Error,
+                Driver = group.Key.Driver,
+                Count = connections.Count,
+                Title = title(connections.Count, poolName),
+                Evidence = evidence,
+                Advice = advice(group.Key.Driver),
+                Objects = connections.Take(context.Options.MaxObjectsPerFinding).Select(ToObject).ToList(),
+                Pool = pool is null ? null : poolName,
+            };
+        }
+    }
+
+    public static FindingObject ToObject(ConnectionFact c) => new()
+    {
+        Type = c.TypeName,
+        Address = Hex.Format(c.Address),
+        Holder = c.Holder,
+        RootPath = c.RootPath,
+        Sql = c.Sql is null ? null : Text.Truncate(Text.OneLine(c.Sql), 500),
+        ServerPid = c.ServerPid,
+        State = StateOf(c),
+    };
+
+    private static string? StateOf(ConnectionFact c)
+    {
+        var parts = new List<string>();
+        if (c.State is not null)
+        {
+            parts.Add(c.State);
+        }
+
+        if (c.Broken && c.State?.Contains("broken", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            parts.Add("broken");
+        }
+
+        if (c.Transaction is { Open: true } t)
+        {
+            parts.Add(t.State ?? "in transaction");
+        }
+
+        if (c.Reader is { Open: true } r)
+        {
+            parts.Add("reader " + (r.State ?? "open"));
+        }
+
+        return parts.Count == 0 ? null : string.Join(", ", parts);
+    }
+
+    private static IEnumerable<string> CommonEvidence(DiagnosisContext context, List<ConnectionFact> connections, PoolFact? pool, string kind)
+    {
+        var max = context.Options.MaxValuesPerEvidenceLine;
+        var driver = connections[0].Driver;
+        var isPostgres = DriverTerms.FamilyOf(driver) == DriverFamily.Npgsql;
+
+        yield return "No application root reaches them; only the driver's pool still references them, so nothing will ever return them.";
+
+        var states = connections.Select(c => c.State).OfType<string>().ToList();
+        if (states.Count > 0)
+        {
+            yield return "Connection states: " + Text.Tally(states, max);
+        }
+
+        if (kind == FindingKinds.LeakedTransaction)
+        {
+            var transactionStates = connections.Select(c => c.Transaction?.State ?? "open").ToList();
+            yield return "Transaction states: " + Text.Tally(transactionStates, max);
+            if (isPostgres)
+            {
+                yield return "Server side (pg_stat_activity.state): " + Text.Tally(connections.Select(PostgresServerState), max);
+            }
+        }
+
+        if (kind == FindingKinds.LeakedReader)
+        {
+            var readerStates = connections.Select(c => c.Reader?.State ?? "open").ToList();
+            yield return "Reader states: " + Text.Tally(readerStates, max);
+        }
+
+        var pids = connections.Select(c => c.ServerPid).OfType<int>().Order().Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        if (pids.Count > 0)
+        {
+            yield return (isPostgres ? "Backend pids (pg_stat_activity.pid): " : "Server process ids: ") + Text.List(pids, max);
+        }
+
+        var sql = connections.Select(c => c.Sql).OfType<string>()
+            .Select(s => Text.Truncate(Text.OneLine(s), 160))
+            .GroupBy(s => s, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"'{g.Key}' ×{g.Count()}")
+            .ToList();
+        if (sql.Count > 0)
+        {
+            yield return "Last SQL: " + Text.List(sql, 3);
+        }
+
+        if (pool is not null)
+        {
+            var busy = pool.Busy is null ? "" : $"; pool busy {pool.Busy}" + (pool.Max is null ? "" : $" of {pool.Max}");
+            yield return $"Pool '{DiagnosisContext.DisplayName(pool)}' ({pool.TypeName} at {Hex.Format(pool.Address)}){busy}";
+            if (context.SeriesOf(pool) is { } series)
+            {
+                if (context.CountersVersusHeap(series) is { } line)
+                {
+                    yield return "Live counters: " + line;
+                }
+
+                if (context.LeakRateOf(series) is { } rate && rate.IsRising(context.Options))
+                {
+                    yield return LeakRateLine(rate);
+                }
+            }
+        }
+    }
+
+    private static string PostgresServerState(ConnectionFact c)
+    {
+        var transactionState = c.Transaction?.State ?? "";
+        if (transactionState.Contains("fail", StringComparison.OrdinalIgnoreCase))
+        {
+            return "'idle in transaction (aborted)'";
+        }
+
+        return c.State is null or "Ready" ? "'idle in transaction'" : "'active'";
+    }
+
+    public static string LeakRateLine(LeakRate rate)
+    {
+        var line = $"Leak rate: used connections rose {Text.Number(Math.Round(rate.PerMinute, 1))}/min (linear fit of {rate.SamplesUsed} samples over {Text.Duration(rate.SpanSeconds)} below the max)";
+        if (rate.AlreadyExhausted)
+        {
+            return line + $"; the pool is already at its max of {Text.Number(rate.Max ?? 0)}";
+        }
+
+        return rate.SecondsToExhaustion is { } left
+            ? line + $"; at this rate the pool reaches its max of {Text.Number(rate.Max ?? 0)} in about {Text.Duration(left)}"
+            : line;
+    }
+}

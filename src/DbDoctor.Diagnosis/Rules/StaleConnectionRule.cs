@@ -1,0 +1,128 @@
+using DbDoctor.Model.Facts;
+using DbDoctor.Model.Reports;
+
+namespace DbDoctor.Diagnosis.Rules;
+
+/// <summary>
+/// The server (or a proxy or firewall) closes sessions that sit idle, while the pool keeps them and hands them out:
+/// the first command after a pause fails. Seen as the driver's "server closed the session" exceptions in the live
+/// telemetry, as broken connections in the heap, and as a pool that keeps connections idle longer than the server's
+/// idle timeout (given by the user or asked from the server).
+/// </summary>
+public sealed class StaleConnectionRule : IRule
+{
+    /// <summary>Npgsql prunes idle connections every 10 s by default: an idle connection lives up to idle lifetime + this.</summary>
+    public const double DefaultPruningIntervalSeconds = 10;
+
+    /// <summary>Npgsql's default Connection Idle Lifetime.</summary>
+    public const double DefaultIdleLifetimeSeconds = 300;
+
+    public IEnumerable<Finding> Evaluate(DiagnosisContext context)
+    {
+        var timeout = context.Input.ServerIdleTimeoutSeconds is > 0 ? context.Input.ServerIdleTimeoutSeconds : null;
+        var failures = (context.Telemetry?.Exceptions ?? []).Where(e => StaleSignals.IsServerClosed(e.Type, e.Message)).ToList();
+        var broken = context.Connections.Where(c => c.Broken).ToList();
+        var networkPools = context.Pools.Where(p => p.Pooling && !p.Disposed && DriverTerms.FamilyOf(p.Driver) != DriverFamily.Sqlite).ToList();
+        var atRisk = timeout is { } t ? networkPools.Where(p => KeepsIdleLongerThan(p, t)).ToList() : [];
+
+        if (failures.Count == 0 && broken.Count == 0)
+        {
+            // Nothing failed yet, but the settings guarantee it will after the next pause.
+            return atRisk.Select(p => Build(context, p.Driver, [], [], [p], timeout, Severities.Warning, p));
+        }
+
+        var driver = failures.Select(f => f.Type).Concat(broken.Select(b => b.Driver)).Select(DriverTerms.FamilyOf).FirstOrDefault(f => f != DriverFamily.Other) is var family and not DriverFamily.Other
+            ? (context.Pools.FirstOrDefault(p => DriverTerms.FamilyOf(p.Driver) == family)?.Driver ?? broken.FirstOrDefault()?.Driver ?? DriverName(family))
+            : broken.FirstOrDefault()?.Driver ?? "unknown";
+        var pools = atRisk.Count > 0 ? atRisk : networkPools.Where(p => DriverTerms.FamilyOf(p.Driver) == DriverTerms.FamilyOf(driver)).ToList();
+        var single = pools.Count == 1 ? pools[0] : null;
+        var severity = StaleSignals.DistinctFailures(failures) >= context.Options.StaleMinFailuresForError ? Severities.Error : Severities.Warning;
+        return [Build(context, driver, failures, broken, pools, timeout, severity, single)];
+    }
+
+    /// <summary>
+    /// True when the pool can hold a connection idle past the server's timeout: its idle lifetime (plus one pruning
+    /// interval) reaches the timeout, or it keeps a minimum of connections that idle pruning never closes.
+    /// </summary>
+    public static bool KeepsIdleLongerThan(PoolFact pool, double serverTimeoutSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return pool.Min is > 0 || MaxIdleSeconds(pool) >= serverTimeoutSeconds;
+    }
+
+    private static double MaxIdleSeconds(PoolFact pool) =>
+        (pool.IdleLifetimeSeconds ?? DefaultIdleLifetimeSeconds) + DefaultPruningIntervalSeconds;
+
+    private static Finding Build(
+        DiagnosisContext context, string driver, IReadOnlyList<ExceptionGroup> failures, IReadOnlyList<ConnectionFact> broken,
+        IReadOnlyList<PoolFact> pools, double? timeout, string severity, PoolFact? pool)
+    {
+        var window = context.Telemetry?.WindowSeconds ?? 0;
+        var evidence = new List<string>();
+        var failureCount = StaleSignals.DistinctFailures(failures);
+        foreach (var f in failures.OrderByDescending(f => f.Count).Take(context.Options.MaxValuesPerEvidenceLine))
+        {
+            evidence.Add($"Telemetry: {f.Type}: {Text.Truncate(Text.OneLine(f.Message), 160)} — {Text.Count(f.Count, "failure")}" +
+                         (window > 0 ? $" in the {Text.Duration(window)} window, first at {Text.Number(Math.Round(f.FirstSeen, 1))} s, last at {Text.Number(Math.Round(f.LastSeen, 1))} s" : ""));
+        }
+
+        if (broken.Count > 0)
+        {
+            evidence.Add($"Heap: {Text.Count(broken.Count, "broken connection")} still held ({Text.Tally(broken.Select(b => b.State ?? "Broken"), 4)})");
+        }
+
+        evidence.Add(timeout is { } t
+            ? $"Server idle timeout: {Text.Duration(t)} ({context.Input.ServerIdleTimeoutSource ?? "given"})"
+            : "Server idle timeout unknown: pass --server-idle-timeout <duration> or --server \"<connection string>\" to compare it with the pool's settings");
+        foreach (var p in pools.Take(context.Options.MaxValuesPerEvidenceLine))
+        {
+            evidence.Add(PoolLine(p, timeout));
+        }
+
+        var who = pool is not null ? $"pool '{DiagnosisContext.DisplayName(pool)}'" : "the pool";
+        var title = failureCount > 0
+            ? $"Stale connections: {Text.Count(failureCount, "command")} failed because the server had closed the session ({who})"
+            : broken.Count > 0
+                ? $"Stale connections: {Text.Count(broken.Count, "broken connection")} in {who}"
+                : $"Stale connections ahead: {who} keeps idle connections up to {Text.Duration(MaxIdleSeconds(pool!))}{(pool!.Min is > 0 ? $" (and {pool.Min} forever)" : "")}, the server closes them after {Text.Duration(timeout!.Value)}";
+        return new Finding
+        {
+            Kind = FindingKinds.StaleConnection,
+            Severity = severity,
+            Driver = driver,
+            Count = failureCount > 0 ? failureCount : broken.Count > 0 ? broken.Count : pool?.Idle ?? 0,
+            Title = title,
+            Evidence = evidence,
+            Advice = StaleSignals.Advice(driver, timeout, pools),
+            Objects = broken.Take(context.Options.MaxObjectsPerFinding).Select(b => new FindingObject
+            {
+                Type = b.TypeName,
+                Address = Hex.Format(b.Address),
+                State = b.State,
+                ServerPid = b.ServerPid,
+                Holder = b.Holder,
+                RootPath = b.RootPath,
+            }).ToList(),
+            Pool = pool is not null ? DiagnosisContext.DisplayName(pool) : null,
+        };
+    }
+
+    private static string PoolLine(PoolFact p, double? timeout)
+    {
+        var idle = p.IdleLifetimeSeconds ?? DefaultIdleLifetimeSeconds;
+        var min = p.Min ?? 0;
+        var lifetime = p.LifetimeSeconds is > 0 ? $", Connection Lifetime={Text.Number(p.LifetimeSeconds.Value)} s" : "";
+        var verdict = timeout is not { } t ? ""
+            : min > 0 ? $": the {min} connections of the minimum are never pruned, so they outlive the server's {Text.Duration(t)}"
+            : MaxIdleSeconds(p) >= t ? $": idle connections live up to ~{Text.Duration(MaxIdleSeconds(p))}, longer than the server's {Text.Duration(t)}"
+            : $": idle connections are closed within ~{Text.Duration(MaxIdleSeconds(p))}, before the server's {Text.Duration(t)}";
+        return $"Heap: pool '{DiagnosisContext.DisplayName(p)}' Connection Idle Lifetime={Text.Number(idle)} s{(p.IdleLifetimeSeconds is null ? " (default)" : "")}, Minimum Pool Size={min}{lifetime}, {p.Idle?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} idle now{verdict}";
+    }
+
+    private static string DriverName(DriverFamily family) => family switch
+    {
+        DriverFamily.Npgsql => "Npgsql",
+        DriverFamily.SqlClient => "Microsoft.Data.SqlClient",
+        _ => "unknown",
+    };
+}

@@ -1,0 +1,49 @@
+using DbDoctor.Model.Reports;
+
+namespace DbDoctor.Diagnosis.Rules;
+
+/// <summary>
+/// ADO.NET objects of drivers DbDoctor has no knowledge file for: it cannot read their pool state, so it only counts
+/// them by kind and says which ones application code still holds.
+/// </summary>
+public sealed class UnknownDriverObjectsRule : IRule
+{
+    public IEnumerable<Finding> Evaluate(DiagnosisContext context)
+    {
+        var groups = (context.Heap?.GenericObjects ?? [])
+            .GroupBy(o => o.Driver)
+            .OrderBy(g => g.Key, StringComparer.Ordinal);
+        foreach (var group in groups)
+        {
+            var objects = group.OrderBy(o => o.Kind, StringComparer.Ordinal).ThenBy(o => o.Address).ToList();
+            var evidence = objects.GroupBy(o => o.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => $"{Text.Count(g.Count(), g.Key)}: {g.Count(o => o.Held)} held by application code, {g.Count(o => !o.Held)} orphaned")
+                .ToList();
+            var holders = objects.Where(o => o.Holder is not null).Select(o => o.Holder!).ToList();
+            if (holders.Count > 0)
+            {
+                evidence.Add("Held by: " + Text.Tally(holders, context.Options.MaxValuesPerEvidenceLine));
+            }
+
+            yield return new Finding
+            {
+                Kind = FindingKinds.UnknownDriver,
+                Severity = Severities.Info,
+                Driver = group.Key,
+                Count = objects.Count,
+                Title = $"{Text.Count(objects.Count, "ADO.NET object")} of {group.Key}, a driver DbDoctor has no knowledge of: counted, not diagnosed",
+                Evidence = evidence,
+                Advice = $"DbDoctor cannot read {group.Key}'s pool state, so it reports no leak for it. Orphaned connections, readers or transactions " +
+                         "listed here are still worth a look: dispose each one with `using`/`await using`.",
+                Objects = objects.Take(context.Options.MaxObjectsPerFinding).Select(o => new FindingObject
+                {
+                    Type = o.TypeName,
+                    Address = Hex.Format(o.Address),
+                    Holder = o.Holder,
+                    RootPath = o.RootPath,
+                    State = o.Kind + (o.Held ? ", held" : ", orphaned"),
+                }).ToList(),
+            };
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using DbDoctor.Heap.Drivers;
+using DbDoctor.Heap.Traversal;
+using DbDoctor.Model.Facts;
+
+namespace DbDoctor.Heap.Facts;
+
+/// <summary>Turns the traversal's marks and records into facts, asking each driver's knowledge to read its objects.</summary>
+internal sealed class FactAssembler(
+    ReachabilityWalker walker,
+    HeapMarks marks,
+    RegistryScanner.Result registries,
+    FactReader reader,
+    PathDescriber paths)
+{
+    public List<PoolFact> Pools { get; } = [];
+    public List<ConnectionFact> Connections { get; } = [];
+    public List<GenericDbObjectFact> GenericObjects { get; } = [];
+
+    public void Assemble()
+    {
+        var records = walker.Interesting.Values.OrderBy(r => r.Address).ToList();
+        foreach (var record in records.Where(r => r.Role is { Driver: not null, Role: ObjectRole.Pool }))
+        {
+            Pools.Add(ReadPool(record));
+        }
+
+        var poolsByAddress = Pools.ToDictionary(p => p.Address);
+        foreach (var record in records.Where(r => r.Role is { Driver: not null, Role: ObjectRole.PhysicalConnection }))
+        {
+            if (ReadConnection(record, poolsByAddress) is { } connection)
+            {
+                Connections.Add(connection);
+            }
+        }
+
+        foreach (var record in records.Where(r => r.Role.GenericKind is not null))
+        {
+            var (holder, rootPath) = record.ReachedByApplication ? paths.Describe(record) : (null, []);
+            GenericObjects.Add(new GenericDbObjectFact
+            {
+                Driver = record.Role.GenericDriver ?? "unknown",
+                Kind = record.Role.GenericKind!,
+                TypeName = record.Type.Name ?? "?",
+                Address = record.Address,
+                Held = record.ReachedByApplication,
+                Holder = holder,
+                RootPath = rootPath,
+            });
+        }
+    }
+
+    private PoolFact ReadPool(InterestRecord record)
+    {
+        var driver = record.Role.Driver!;
+        var fact = driver.ReadPool(reader.GetObject(record.Address), reader, registries.DriverManagedPools.Contains(record.Address));
+        var retainedBy = new List<string>();
+        string? holder = null;
+        IReadOnlyList<string> rootPath = [];
+        if (record.ReachedByApplication)
+        {
+            retainedBy.Add(RetainerKinds.Application);
+            (holder, rootPath) = paths.Describe(record);
+        }
+
+        if (walker.TimerPayloads.Contains(record.Address))
+        {
+            retainedBy.Add(RetainerKinds.Timer);
+        }
+
+        if (registries.LabelsByPool.TryGetValue(record.Address, out var labels))
+        {
+            retainedBy.AddRange(labels);
+        }
+
+        return fact with { RetainedBy = retainedBy, Holder = holder, RootPath = rootPath };
+    }
+
+    private ConnectionFact? ReadConnection(InterestRecord record, Dictionary<ulong, PoolFact> pools)
+    {
+        var driver = record.Role.Driver!;
+        if (driver.ReadConnection(reader.GetObject(record.Address), reader) is not { } reading)
+        {
+            return null;
+        }
+
+        var fact = reading.Fact;
+        var description = fact.ServerPid is { } pid ? $"{fact.TypeName} (backend pid {pid})" : fact.TypeName;
+
+        // Held when the application reaches the physical connection or what it hands out (connection, transaction, reader).
+        var holderRecord = new[] { record.Address }.Concat(reading.RelatedObjects)
+            .Where(marks.IsApplicationReached)
+            .Select(a => walker.Interesting.GetValueOrDefault(a))
+            .FirstOrDefault(r => r is { ReachedByApplication: true });
+        if (holderRecord is not null || marks.IsApplicationReached(record.Address))
+        {
+            var (holder, rootPath) = holderRecord is null
+                ? ("application", (IReadOnlyList<string>)[description])
+                : paths.Describe(holderRecord, holderRecord.Address == record.Address ? description : null);
+            return fact with { Held = true, Holder = holder, RootPath = rootPath };
+        }
+
+        return fact with { Held = false, RootPath = OrphanPath(driver, fact, pools, description) };
+    }
+
+    /// <summary>Nothing of the application's reaches it: say which driver structure keeps it, from the pool's retainers.</summary>
+    private static List<string> OrphanPath(IDriverKnowledge driver, ConnectionFact fact, Dictionary<ulong, PoolFact> pools, string description)
+    {
+        if (fact.PoolAddress is not { } poolAddress || !pools.TryGetValue(poolAddress, out var pool))
+        {
+            return ["driver internals", description];
+        }
+
+        var retainer = pool.RetainedBy.FirstOrDefault(r => r != RetainerKinds.Application) ?? pool.RetainedBy.FirstOrDefault() ?? "driver internals";
+        if (retainer.StartsWith(RetainerKinds.StaticPrefix, StringComparison.Ordinal))
+        {
+            retainer = "static " + retainer[RetainerKinds.StaticPrefix.Length..];
+        }
+        else if (retainer == RetainerKinds.Timer)
+        {
+            retainer = "timer (pool pruning)";
+        }
+
+        return [retainer, pool.TypeName, driver.PoolSlotName, description];
+    }
+}

@@ -1,0 +1,17 @@
+namespace DbDoctor.Heap;
+
+/// <summary>Knobs for <see cref="HeapAnalyzer.AnalyzeDump"/>.</summary>
+public sealed record HeapAnalysisOptions
+{
+    /// <summary>SQL text longer than this is cut (with "…") so reports stay readable.</summary>
+    public int MaxSqlLength { get; init; } = 200;
+
+    /// <summary>Root paths longer than this keep their first and last elements only.</summary>
+    public int MaxRootPathLength { get; init; } = 8;
+
+    /// <summary>
+    /// Where ClrMD may cache symbol files. Null: a private folder under the temp directory that is deleted
+    /// afterwards, so analysing a dump never litters the user's TMPDIR with a "symbols" folder.
+    /// </summary>
+    public string? SymbolCachePath { get; init; }
+}

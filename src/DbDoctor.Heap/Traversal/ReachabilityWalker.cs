@@ -1,0 +1,217 @@
+using DbDoctor.Heap.Drivers;
+using Microsoft.Diagnostics.Runtime;
+
+namespace DbDoctor.Heap.Traversal;
+
+/// <summary>An object of interest as first seen by the traversal.</summary>
+internal sealed class InterestRecord(ulong address, ClrType type, TypeRole role, bool reachedByApplication, RootEntry root, ulong[]? path)
+{
+    public ulong Address { get; } = address;
+    public ClrType Type { get; } = type;
+    public TypeRole Role { get; } = role;
+
+    /// <summary>First marked from an application root, without passing through driver internals.</summary>
+    public bool ReachedByApplication { get; } = reachedByApplication;
+    public RootEntry Root { get; } = root;
+
+    /// <summary>Object addresses from the root object to this object (application phase only).</summary>
+    public ulong[]? Path { get; } = path;
+}
+
+/// <summary>
+/// The one reachability traversal. Phase A marks from application roots and stops at barriers (driver-internal
+/// objects, driver timers): whatever it reaches, the application can still reach. Phase B continues from the
+/// barriers and the driver's own roots with the live bit only, never revisiting. The DFS frame stack is the current
+/// path, so an object of interest gets its root path for free when it is first marked.
+/// </summary>
+internal sealed class ReachabilityWalker
+{
+    private readonly ClrHeap _heap;
+    private readonly HeapMarks _marks;
+    private readonly TypeRoleCache _roles;
+    private readonly List<ulong> _barriers = [];
+
+    // DFS state: frame i expands _frameObjects[i]; its children are _children[_frameFirst[i].._frameEnd[i]) and
+    // _frameNext[i] is the next one to visit. Popping a frame releases its part of the shared child buffer.
+    private ulong[] _frameObjects = new ulong[256];
+    private int[] _frameFirst = new int[256];
+    private int[] _frameNext = new int[256];
+    private int[] _frameEnd = new int[256];
+    private ulong[] _children = new ulong[4096];
+    private int _childCount;
+    private int _depth;
+
+    private bool _applicationPhase;
+    private RootEntry _currentRoot = null!;
+
+    public ReachabilityWalker(ClrHeap heap, HeapMarks marks, TypeRoleCache roles)
+    {
+        _heap = heap;
+        _marks = marks;
+        _roles = roles;
+    }
+
+    public Dictionary<ulong, InterestRecord> Interesting { get; } = [];
+
+    /// <summary>Payload objects (pools, factories) of driver timers reached from the timer queue.</summary>
+    public HashSet<ulong> TimerPayloads { get; } = [];
+
+    public long LiveObjects { get; private set; }
+
+    public long LiveBytes { get; private set; }
+
+    public void Run(IReadOnlyList<RootEntry> roots, IProgress<string>? progress)
+    {
+        _applicationPhase = true;
+        foreach (var root in roots.Where(r => r.IsApplication))
+        {
+            _currentRoot = root;
+            Visit(root.Object);
+            Drain();
+        }
+
+        progress?.Report($"Application roots reach {LiveObjects:N0} objects; following driver roots.");
+        _applicationPhase = false;
+        foreach (var root in roots.Where(r => !r.IsApplication))
+        {
+            _currentRoot = root;
+            Visit(root.Object);
+            Drain();
+        }
+
+        // Barriers were marked but not expanded in phase A: what they reference is reachable, but only via the driver.
+        _currentRoot = new RootEntry(0, "driver internals", RootSource.DriverStatic, null);
+        foreach (var barrier in _barriers)
+        {
+            if (_heap.GetObjectType(barrier) is { } type)
+            {
+                Push(barrier, type);
+                Drain();
+            }
+        }
+    }
+
+    private void Drain()
+    {
+        while (_depth > 0)
+        {
+            var top = _depth - 1;
+            if (_frameNext[top] < _frameEnd[top])
+            {
+                Visit(_children[_frameNext[top]++]);
+            }
+            else
+            {
+                _childCount = _frameFirst[top];
+                _depth--;
+            }
+        }
+    }
+
+    private void Visit(ulong address)
+    {
+        var isNew = _applicationPhase ? _marks.TryMarkApplication(address) : _marks.TryMarkLive(address);
+        if (!isNew)
+        {
+            return;
+        }
+
+        var type = _heap.GetObjectType(address);
+        if (type is null)
+        {
+            return;
+        }
+
+        LiveObjects++;
+        LiveBytes += (long)_heap.GetObjectSize(address, type);
+
+        var role = _roles.Get(type);
+        if (role.IsInteresting)
+        {
+            Record(address, type, role);
+        }
+
+        if (_applicationPhase)
+        {
+            if (role.Barrier || (role.IsTimer && IsDriverTimer(address)))
+            {
+                _barriers.Add(address);
+                return;
+            }
+        }
+
+        if (type.ContainsPointers)
+        {
+            Push(address, type);
+        }
+    }
+
+    private void Push(ulong address, ClrType type)
+    {
+        if (_depth == _frameObjects.Length)
+        {
+            Array.Resize(ref _frameObjects, _depth * 2);
+            Array.Resize(ref _frameNext, _depth * 2);
+            Array.Resize(ref _frameFirst, _depth * 2);
+            Array.Resize(ref _frameEnd, _depth * 2);
+        }
+
+        var start = _childCount;
+        foreach (var child in _heap.EnumerateReferenceAddresses(address, type, carefully: false, considerDependantHandles: false))
+        {
+            if (_childCount == _children.Length)
+            {
+                Array.Resize(ref _children, _children.Length * 2);
+            }
+
+            _children[_childCount++] = child;
+        }
+
+        _frameObjects[_depth] = address;
+        _frameNext[_depth] = start;
+        _frameFirst[_depth] = start;
+        _frameEnd[_depth] = _childCount;
+        _depth++;
+    }
+
+    private void Record(ulong address, ClrType type, TypeRole role)
+    {
+        if (Interesting.ContainsKey(address))
+        {
+            return;
+        }
+
+        ulong[]? path = null;
+        if (_applicationPhase)
+        {
+            path = new ulong[_depth + 1];
+            Array.Copy(_frameObjects, path, _depth);
+            path[_depth] = address;
+        }
+
+        Interesting[address] = new InterestRecord(address, type, role, _applicationPhase, _currentRoot, path);
+    }
+
+    /// <summary>
+    /// A timer whose state or callback target is driver-internal (pool pruning, cleanup) is the driver's own root:
+    /// the timer queue is a runtime static, but nothing of the application's is behind it.
+    /// </summary>
+    private bool IsDriverTimer(ulong timerAddress)
+    {
+        var timer = _heap.GetObject(timerAddress);
+        var state = timer.ReadObjectField("_state");
+        var callback = timer.ReadObjectField("_timerCallback");
+        var target = callback.IsNull ? default : callback.ReadObjectField("_target");
+        var isDriver = false;
+        foreach (var payload in (ReadOnlySpan<ClrObject>)[state, target])
+        {
+            if (!payload.IsNull && payload.Type is { } t && _roles.Get(t).Driver is not null)
+            {
+                TimerPayloads.Add(payload.Address);
+                isDriver = true;
+            }
+        }
+
+        return isDriver;
+    }
+}

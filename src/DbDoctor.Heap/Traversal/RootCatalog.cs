@@ -1,0 +1,169 @@
+using DbDoctor.Heap.Drivers;
+using Microsoft.Diagnostics.Runtime;
+
+namespace DbDoctor.Heap.Traversal;
+
+internal enum RootSource
+{
+    ApplicationStatic,
+    ApplicationStack,
+    ApplicationHandle,
+    DriverRegistry,
+    DriverStatic,
+    DriverStack,
+    DriverHandle,
+}
+
+/// <summary>One GC root as the analysis sees it: what it points to and a readable name for it.</summary>
+internal sealed record RootEntry(ulong Object, string Label, RootSource Source, string? StackMethod)
+{
+    public bool IsApplication => Source is RootSource.ApplicationStatic or RootSource.ApplicationStack or RootSource.ApplicationHandle;
+}
+
+/// <summary>
+/// Sorts the process's GC roots into application roots and driver roots. Static fields live in runtime-owned
+/// Object[] arrays that a single strong handle roots, so they are mapped one by one from the type system: that is
+/// the only way to name a holding static and to tell a driver registry from an application field.
+/// </summary>
+internal static class RootCatalog
+{
+    public static List<RootEntry> Build(ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<string> warnings)
+    {
+        var roots = new List<RootEntry>();
+        var staticSlots = new HashSet<ulong>();
+        var registries = drivers.SelectMany(d => d.Registries).Select(r => (r.TypeName, r.FieldName)).ToHashSet();
+
+        foreach (var module in runtime.EnumerateModules())
+        {
+            var driverModule = roles.DriverOf(module) is not null;
+            foreach (var type in module.EnumerateTypesWithStaticFields())
+            {
+                foreach (var field in type.StaticFields)
+                {
+                    if (!field.IsObjectReference)
+                    {
+                        continue;
+                    }
+
+                    foreach (var domain in runtime.AppDomains)
+                    {
+                        var slot = field.GetAddress(domain);
+                        if (slot == 0 || !staticSlots.Add(slot))
+                        {
+                            continue;
+                        }
+
+                        var value = runtime.DataTarget.DataReader.ReadPointer(slot);
+                        if (value == 0)
+                        {
+                            continue;
+                        }
+
+                        var name = $"{type.Name}.{field.Name}";
+                        var source = registries.Contains((type.Name ?? "", field.Name ?? ""))
+                            ? RootSource.DriverRegistry
+                            : driverModule ? RootSource.DriverStatic : RootSource.ApplicationStatic;
+                        roots.Add(new RootEntry(value, "static " + name, source, null));
+                    }
+                }
+            }
+        }
+
+        var heap = runtime.Heap;
+        foreach (var root in heap.EnumerateRoots())
+        {
+            var obj = root.Object;
+            if (obj.IsNull || root.RootKind == ClrRootKind.FinalizerQueue)
+            {
+                // Finalizer-queue objects are already unreachable: they are garbage waiting for a finalizer.
+                continue;
+            }
+
+            if (root.RootKind == ClrRootKind.Stack)
+            {
+                var method = (root as ClrStackRoot)?.StackFrame?.Method;
+                var methodName = method is null ? null : $"{method.Type?.Name}.{method.Name}";
+                var driverFrame = roles.DriverOf(method?.Type?.Module) is not null;
+                roots.Add(new RootEntry(obj.Address, methodName is null ? "stack" : "stack " + methodName,
+                    driverFrame ? RootSource.DriverStack : RootSource.ApplicationStack, methodName));
+                continue;
+            }
+
+            if (IsStaticsArray(obj, staticSlots))
+            {
+                AddUnmappedStaticSlots(obj, staticSlots, roots, runtime);
+                continue;
+            }
+
+            var type = obj.Type;
+            var driverInternal = type is not null && roles.Get(type) is { Driver: not null, Barrier: true };
+            var label = root.RootKind == ClrRootKind.ThreadStaticVar ? "thread static" : $"{KindName(root.RootKind)} {type?.Name}";
+            roots.Add(new RootEntry(obj.Address, label, driverInternal ? RootSource.DriverHandle : RootSource.ApplicationHandle, null));
+        }
+
+        if (staticSlots.Count == 0)
+        {
+            warnings.Add("No static fields could be mapped: holders that are static fields cannot be named.");
+        }
+
+        // Statics first, so an object both in a static and on a stack is named after the static.
+        return roots.OrderBy(r => r.Source switch
+        {
+            RootSource.ApplicationStatic => 0,
+            RootSource.ApplicationHandle => 1,
+            RootSource.ApplicationStack => 2,
+            RootSource.DriverRegistry => 3,
+            _ => 4,
+        }).ToList();
+    }
+
+    private static string KindName(ClrRootKind kind) => kind switch
+    {
+        ClrRootKind.StrongHandle => "strong handle to",
+        ClrRootKind.PinnedHandle => "pinned handle to",
+        ClrRootKind.AsyncPinnedHandle => "async pinned handle to",
+        ClrRootKind.RefCountedHandle => "ref-counted handle to",
+        ClrRootKind.SizedRefHandle => "sized-ref handle to",
+        _ => kind.ToString(),
+    };
+
+    private static bool IsStaticsArray(ClrObject obj, HashSet<ulong> staticSlots)
+    {
+        if (!obj.IsArray || obj.Type?.ComponentType?.IsObjectReference != true)
+        {
+            return false;
+        }
+
+        var array = obj.AsArray();
+        var length = Math.Min(array.Length, 64);
+        for (var i = 0; i < length; i++)
+        {
+            if (staticSlots.Contains(obj.Type.GetArrayElementAddress(obj.Address, i)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Slots of a statics array that the type system did not name still root their objects.</summary>
+    private static void AddUnmappedStaticSlots(ClrObject statics, HashSet<ulong> staticSlots, List<RootEntry> roots, ClrRuntime runtime)
+    {
+        var array = statics.AsArray();
+        for (var i = 0; i < array.Length; i++)
+        {
+            var slot = statics.Type!.GetArrayElementAddress(statics.Address, i);
+            if (staticSlots.Contains(slot))
+            {
+                continue;
+            }
+
+            var value = runtime.DataTarget.DataReader.ReadPointer(slot);
+            if (value != 0)
+            {
+                roots.Add(new RootEntry(value, "static (unnamed)", RootSource.ApplicationStatic, null));
+            }
+        }
+    }
+}

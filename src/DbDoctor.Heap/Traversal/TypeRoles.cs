@@ -1,0 +1,105 @@
+using DbDoctor.Heap.Drivers;
+using Microsoft.Diagnostics.Runtime;
+
+namespace DbDoctor.Heap.Traversal;
+
+/// <summary>What the traversal does with objects of one type. Computed once per type, so recognising objects of
+/// interest costs one dictionary lookup per object instead of a second heap walk.</summary>
+internal sealed class TypeRole
+{
+    public static readonly TypeRole Plain = new(null, ObjectRole.None, barrier: false, isTimer: false, genericKind: null, genericDriver: null);
+
+    public TypeRole(IDriverKnowledge? driver, ObjectRole role, bool barrier, bool isTimer, string? genericKind, string? genericDriver)
+    {
+        Driver = driver;
+        Role = role;
+        Barrier = barrier;
+        IsTimer = isTimer;
+        GenericKind = genericKind;
+        GenericDriver = genericDriver;
+    }
+
+    /// <summary>The driver the type belongs to, when DbDoctor has a knowledge file for it.</summary>
+    public IDriverKnowledge? Driver { get; }
+
+    public ObjectRole Role { get; }
+
+    /// <summary>Driver-internal: marked but not expanded while marking from application roots.</summary>
+    public bool Barrier { get; }
+
+    /// <summary>System.Threading.TimerQueueTimer: a barrier when its payload is driver-internal.</summary>
+    public bool IsTimer { get; }
+
+    /// <summary>"connection", "reader", "transaction", "data-source" for ADO.NET types of drivers without knowledge.</summary>
+    public string? GenericKind { get; }
+
+    public string? GenericDriver { get; }
+
+    public bool IsInteresting => Role != ObjectRole.None || GenericKind is not null;
+}
+
+internal sealed class TypeRoleCache
+{
+    private static readonly (string BaseType, string Kind)[] AdoNetBases =
+    [
+        ("System.Data.Common.DbConnection", "connection"),
+        ("System.Data.Common.DbDataReader", "reader"),
+        ("System.Data.Common.DbTransaction", "transaction"),
+        ("System.Data.Common.DbDataSource", "data-source"),
+    ];
+
+    private readonly Dictionary<ClrType, TypeRole> _roles = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, IDriverKnowledge> _driverByAssembly = new(StringComparer.OrdinalIgnoreCase);
+
+    public TypeRoleCache(IEnumerable<IDriverKnowledge> drivers)
+    {
+        foreach (var driver in drivers)
+        {
+            foreach (var file in driver.AssemblyFileNames)
+            {
+                _driverByAssembly[file] = driver;
+            }
+        }
+    }
+
+    public TypeRole Get(ClrType type)
+    {
+        if (!_roles.TryGetValue(type, out var role))
+        {
+            role = Compute(type);
+            _roles[type] = role;
+        }
+
+        return role;
+    }
+
+    public IDriverKnowledge? DriverOf(ClrModule? module) =>
+        module?.Name is { } name && _driverByAssembly.TryGetValue(Path.GetFileName(name), out var driver) ? driver : null;
+
+    private TypeRole Compute(ClrType type)
+    {
+        if (DriverOf(type.Module) is { } driver)
+        {
+            return new TypeRole(driver, driver.Classify(type), barrier: !driver.IsApplicationFacing(type), isTimer: false, null, null);
+        }
+
+        if (type.Name == "System.Threading.TimerQueueTimer")
+        {
+            return new TypeRole(null, ObjectRole.None, barrier: false, isTimer: true, null, null);
+        }
+
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            foreach (var (baseType, kind) in AdoNetBases)
+            {
+                if (t.Name == baseType)
+                {
+                    var assembly = Path.GetFileNameWithoutExtension(type.Module?.Name ?? "unknown");
+                    return new TypeRole(null, ObjectRole.None, barrier: false, isTimer: false, kind, assembly);
+                }
+            }
+        }
+
+        return TypeRole.Plain;
+    }
+}

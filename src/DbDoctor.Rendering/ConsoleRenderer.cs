@@ -1,0 +1,217 @@
+using System.Globalization;
+using DbDoctor.Model.Facts;
+using DbDoctor.Model.Reports;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace DbDoctor.Rendering;
+
+/// <summary>
+/// The report for people: the verdict first, then each finding (most severe first) with its evidence and advice,
+/// then the pools, the live telemetry and the caveats. Rendered into a string through Spectre.Console.
+/// </summary>
+public sealed class ConsoleRenderer : IReportRenderer
+{
+    private readonly ConsoleRenderOptions _options;
+
+    public ConsoleRenderer(ConsoleRenderOptions? options = null)
+    {
+        _options = options ?? new ConsoleRenderOptions();
+    }
+
+    public string Render(Report report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        report = Redaction.Apply(report);
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = _options.Color ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = _options.Color ? ColorSystemSupport.Standard : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = _options.Width;
+
+        WriteHeader(console, report);
+        WriteFindings(console, report);
+        WritePools(console, report);
+        WriteTelemetry(console, report);
+        WriteWarnings(console, report);
+        return writer.ToString();
+    }
+
+    private static void WriteHeader(IAnsiConsole console, Report report)
+    {
+        var target = report.Target;
+        var what = target.Kind == "dump" ? $"dump {target.Path}" : $"process {target.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
+        var runtime = target.RuntimeVersion is null ? "" : $" (.NET {target.RuntimeVersion})";
+        console.Write(new Text($"DbDoctor: {what}{runtime}", new Style(decoration: Decoration.Dim)));
+        console.WriteLine();
+        var hasProblems = report.Findings.Any(f => Severities.Rank(f.Severity) <= Severities.Rank(Severities.Warning));
+        console.Write(new Text(Verdict.Of(report), new Style(hasProblems ? Color.Red : Color.Green, decoration: Decoration.Bold)));
+        console.WriteLine();
+    }
+
+    private void WriteFindings(IAnsiConsole console, Report report)
+    {
+        foreach (var finding in report.Findings)
+        {
+            console.WriteLine();
+            var severity = finding.Severity.ToUpperInvariant();
+            var pool = finding.Pool is null ? "" : $"  pool '{finding.Pool}'";
+            console.Write(new Text($"{severity,-7}", new Style(SeverityColor(finding.Severity), decoration: Decoration.Bold)));
+            console.Write(new Text($" {finding.Kind}  x{finding.Count}  {finding.Driver}{pool}", new Style(decoration: Decoration.Dim)));
+            console.WriteLine();
+            Indented(console, finding.Title, 2, new Style(decoration: Decoration.Bold));
+            foreach (var line in finding.Evidence)
+            {
+                Indented(console, "- " + line, 4, Style.Plain);
+            }
+
+            Indented(console, "Advice: " + finding.Advice, 2, new Style(Color.Cyan1));
+            var shown = finding.Objects.Take(_options.ObjectsPerFinding).ToList();
+            if (shown.Count > 0)
+            {
+                Indented(console, $"Objects ({shown.Count} of {finding.Objects.Count} listed):", 2, Style.Plain);
+            }
+
+            foreach (var o in shown)
+            {
+                Indented(console, ObjectLine(o), 4, Style.Plain);
+                if (o.RootPath.Count > 0)
+                {
+                    Indented(console, "root: " + string.Join(" -> ", o.RootPath), 6, new Style(decoration: Decoration.Dim));
+                }
+            }
+        }
+    }
+
+    private static string ObjectLine(FindingObject o)
+    {
+        var parts = new List<string> { $"{o.Type} {o.Address}" };
+        if (o.State is not null)
+        {
+            parts.Add("state " + o.State);
+        }
+
+        if (o.ServerPid is { } pid)
+        {
+            parts.Add("server pid " + pid.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (o.Holder is not null)
+        {
+            parts.Add("held by " + o.Holder);
+        }
+
+        if (o.Sql is not null)
+        {
+            parts.Add($"sql '{o.Sql}'");
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    private static void WritePools(IAnsiConsole console, Report report)
+    {
+        if (report.Pools.Count == 0)
+        {
+            return;
+        }
+
+        console.WriteLine();
+        console.Write(new Text($"Pools ({report.Pools.Count})", new Style(decoration: Decoration.Bold)));
+        console.WriteLine();
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (var column in new[] { "Driver", "Name", "Max", "Total", "Idle", "Busy", "Disposed", "Retained by", "Orphaned/Held" })
+        {
+            table.AddColumn(new TableColumn(new Text(column)));
+        }
+
+        foreach (var p in report.Pools)
+        {
+            table.AddRow(Cells(
+                p.Driver,
+                p.Name,
+                p.Pooling ? Number(p.Max) : "no pooling",
+                Number(p.Total),
+                Number(p.Idle),
+                Number(p.Busy),
+                p.Disposed ? "yes" : "no",
+                p.RetainedBy.Count == 0 ? "-" : string.Join(", ", p.RetainedBy),
+                $"{p.Orphaned}/{p.Held}"));
+        }
+
+        console.Write(table);
+    }
+
+    private static void WriteTelemetry(IAnsiConsole console, Report report)
+    {
+        if (report.Telemetry is not { } telemetry)
+        {
+            return;
+        }
+
+        console.WriteLine();
+        console.Write(new Text($"Telemetry ({Number(telemetry.WindowSeconds)} s window)", new Style(decoration: Decoration.Bold)));
+        console.WriteLine();
+        foreach (var series in telemetry.Pools)
+        {
+            Indented(console, SeriesLine(series), 2, Style.Plain);
+        }
+
+        foreach (var e in telemetry.Exceptions.OrderByDescending(e => e.Count).Take(5))
+        {
+            Indented(console, $"{e.Type} x{e.Count} ({e.Events} events): {e.Message}", 2, Style.Plain);
+        }
+
+        if (telemetry.Pools.Count == 0 && telemetry.Exceptions.Count == 0)
+        {
+            Indented(console, "No pool counters or exceptions were reported during the window.", 2, Style.Plain);
+        }
+    }
+
+    internal static string SeriesLine(PoolSeries series)
+    {
+        var samples = series.Samples;
+        var last = samples.Count == 0 ? null : samples[^1];
+        var peakUsed = samples.Select(s => s.Used).Max();
+        var peakPending = samples.Select(s => s.PendingRequests).Max();
+        var timeouts = samples.LastOrDefault(s => s.Timeouts is not null)?.Timeouts;
+        return $"{series.Driver} '{series.Name}': used {Number(last?.Used)} (peak {Number(peakUsed)}) of max {Number(last?.Max)}, " +
+               $"idle {Number(last?.Idle)}, pending peak {Number(peakPending)}, timeouts {Number(timeouts)}, {samples.Count} samples";
+    }
+
+    private static void WriteWarnings(IAnsiConsole console, Report report)
+    {
+        if (report.Warnings.Count == 0)
+        {
+            return;
+        }
+
+        console.WriteLine();
+        console.Write(new Text("Warnings", new Style(Color.Yellow, decoration: Decoration.Bold)));
+        console.WriteLine();
+        foreach (var warning in report.Warnings)
+        {
+            Indented(console, "- " + warning, 2, Style.Plain);
+        }
+    }
+
+    private static void Indented(IAnsiConsole console, string text, int indent, Style style) =>
+        console.Write(new Padder(new Text(text, style), new Padding(indent, 0, 0, 0)));
+
+    private static IRenderable[] Cells(params string[] values) => values.Select(v => (IRenderable)new Text(v)).ToArray();
+
+    private static string Number(double? value) => value is null ? "-" : value.Value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    private static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    private static Color SeverityColor(string severity) => severity switch
+    {
+        Severities.Error => Color.Red,
+        Severities.Warning => Color.Yellow,
+        _ => Color.Blue,
+    };
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using DbDoctor.Model.Reports;
+
+namespace DbDoctor.Rendering;
+
+/// <summary>The one line a person reads first: how many problems, and what they are.</summary>
+public static class Verdict
+{
+    public static string Of(Report report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var problems = report.Findings.Where(f => Severities.Rank(f.Severity) <= Severities.Rank(Severities.Warning)).ToList();
+        var notes = report.Findings.Count - problems.Count;
+        if (problems.Count == 0)
+        {
+            return notes == 0 ? "No problems found" : $"No problems found ({Count(notes, "note")})";
+        }
+
+        var parts = problems
+            .GroupBy(f => f.Kind)
+            .OrderBy(g => g.Min(f => Severities.Rank(f.Severity)))
+            .ThenByDescending(g => g.Sum(f => f.Count))
+            .ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => Phrase(g.Key, g.ToList()));
+        var head = problems.Count == 1 ? "1 problem found: " : $"{problems.Count.ToString(CultureInfo.InvariantCulture)} problems found: ";
+        return head + string.Join(", ", parts) + (notes > 0 ? $" (+{Count(notes, "note")})" : "");
+    }
+
+    private static string Phrase(string kind, List<Finding> findings)
+    {
+        var total = findings.Sum(f => f.Count);
+        return kind switch
+        {
+            FindingKinds.LeakedTransaction => Count(total, "leaked transaction"),
+            FindingKinds.LeakedReader => Count(total, "leaked reader"),
+            FindingKinds.LeakedConnection => Count(total, "leaked connection"),
+            FindingKinds.LeakedPool => Count(total, "leaked pool"),
+            FindingKinds.PoolSprawl => Count(total, "pool") + " in a sprawl",
+            FindingKinds.PoolExhaustion => Count(findings.Count, "exhausted pool"),
+            FindingKinds.HeldConnection => Count(total, "held connection"),
+            FindingKinds.ConnectionChurn => Count(findings.Count, "pool") + " churning connections",
+            FindingKinds.StaleConnection => Count(total, "stale connection"),
+            _ => $"{Count(findings.Count, "finding")} of kind {kind}",
+        };
+    }
+
+    private static string Count(int n, string singular) =>
+        n.ToString(CultureInfo.InvariantCulture) + " " + (n == 1 ? singular : singular + "s");
+}

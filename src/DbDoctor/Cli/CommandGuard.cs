@@ -1,0 +1,37 @@
+using DbDoctor.Model;
+
+namespace DbDoctor.Cli;
+
+/// <summary>
+/// Runs a command body and maps failures to the documented exit codes: bad input is one sentence on stderr and
+/// exit 2, Ctrl+C is exit 130, anything else is an internal error (exit 4) with the message but no stack trace
+/// unless DBDOCTOR_DEBUG=1.
+/// </summary>
+public static class CommandGuard
+{
+    public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbDoctorInputException ex)
+        {
+            await Console.Error.WriteLineAsync($"dbdoctor: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.BadInput;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("dbdoctor: cancelled.").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
+#pragma warning disable CA1031 // The last line of defence: a user must never see a raw stack trace.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var detail = Environment.GetEnvironmentVariable("DBDOCTOR_DEBUG") == "1" ? ex.ToString() : ex.Message;
+            await Console.Error.WriteLineAsync($"dbdoctor: internal error: {detail}").ConfigureAwait(false);
+            return ExitCodes.InternalError;
+        }
+    }
+}

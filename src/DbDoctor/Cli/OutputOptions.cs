@@ -1,0 +1,43 @@
+using System.CommandLine;
+
+namespace DbDoctor.Cli;
+
+/// <summary>The options every reporting command shares: how the report is rendered and where it goes.</summary>
+public sealed class OutputOptions
+{
+    public Option<string> Format { get; } = new("--format", "-f")
+    {
+        Description = "Report format: console (for people), json (schema dbdoctor/report@1) or markdown.",
+        DefaultValueFactory = _ => "console",
+    };
+
+    public Option<FileInfo?> Output { get; } = new("--output", "-o")
+    {
+        Description = "Write the report to this file instead of standard output.",
+    };
+
+    public Option<int> MaxSql { get; } = new("--max-sql")
+    {
+        Description = "Longest SQL text shown per object, in characters.",
+        DefaultValueFactory = _ => 200,
+    };
+
+    public OutputOptions()
+    {
+        Format.AcceptOnlyFromAmong("console", "json", "markdown");
+        MaxSql.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 10)
+            {
+                result.AddError("--max-sql must be at least 10.");
+            }
+        });
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Format);
+        command.Options.Add(Output);
+        command.Options.Add(MaxSql);
+    }
+}

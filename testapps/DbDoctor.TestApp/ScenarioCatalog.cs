@@ -1,0 +1,50 @@
+using DbDoctor.TestApp.Scenarios;
+
+namespace DbDoctor.TestApp;
+
+/// <summary>Maps each scenario name to the code that sets its failure up.</summary>
+public static class ScenarioCatalog
+{
+    private delegate Task<ScenarioOutcome> ScenarioSetup(AppOptions options, BackgroundWork background);
+
+    private static readonly Dictionary<string, ScenarioSetup> Scenarios = new(StringComparer.Ordinal)
+    {
+        ["npgsql-transaction-leak"] = NpgsqlLeakScenarios.TransactionLeakAsync,
+        ["npgsql-reader-leak"] = NpgsqlLeakScenarios.ReaderLeakAsync,
+        ["npgsql-connection-leak"] = NpgsqlLeakScenarios.ConnectionLeakAsync,
+        ["npgsql-pool-leak"] = NpgsqlLeakScenarios.PoolLeakAsync,
+        ["npgsql-healthy"] = NpgsqlLoadScenarios.HealthyAsync,
+        ["npgsql-leak-under-load"] = NpgsqlLoadScenarios.LeakUnderLoadAsync,
+        ["sqlite-transaction-leak"] = SqliteScenarios.TransactionLeakAsync,
+        ["sqlite-reader-leak"] = SqliteScenarios.ReaderLeakAsync,
+        ["sqlite-sprawl"] = SqliteScenarios.SprawlAsync,
+        ["sqlite-mixed"] = SqliteScenarios.MixedAsync,
+        ["mixed"] = MixedScenario.RunAsync,
+    };
+
+    public static string Usage =>
+        "usage: DbDoctor.TestApp <scenario> [--pg <connection string>] [--count N] [--sqlite-dir DIR] [--app-name NAME] [...]\n"
+        + "scenarios: " + string.Join(", ", Scenarios.Keys);
+
+    public static async Task<int> RunAsync(string scenario, AppOptions options)
+    {
+        if (!Scenarios.TryGetValue(scenario, out var setup))
+        {
+            throw new TestAppUsageException($"unknown scenario '{scenario}'");
+        }
+
+        using var background = new BackgroundWork();
+        try
+        {
+            var outcome = await setup(options, background);
+            Handshake.Write(scenario, outcome);
+            await Handshake.WaitForExitAsync();
+        }
+        finally
+        {
+            await background.StopAsync(TimeSpan.FromSeconds(3));
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Diagnostics.NETCore.Client;
+
+namespace DbDoctor.EndToEnd.Infrastructure;
+
+/// <summary>A heap dump of a scenario, with the handshake of the process it was taken from.</summary>
+public sealed record ScenarioDump(
+    string Path,
+    string Scenario,
+    int Pid,
+    string HandshakeLine,
+    IReadOnlyDictionary<string, int> Expected,
+    JsonElement Info,
+    TimeSpan WriteDuration)
+{
+    public int ExpectedCount(string findingKind) => Expected.TryGetValue(findingKind, out var count) ? count : 0;
+}
+
+/// <summary>
+/// Heap dumps (<see cref="DumpType.WithHeap"/>, ~200 MB, 1-2 s each) of scenario processes, written once per scenario and
+/// arguments per test run, in a temp directory deleted when the run ends. The scenario process is stopped after its dump.
+/// </summary>
+public static class DumpCache
+{
+    private static readonly ConcurrentDictionary<string, Lazy<Task<ScenarioDump>>> Dumps = new(StringComparer.Ordinal);
+    private static readonly Lazy<string> DumpDirectory = new(CreateDumpDirectory);
+
+    public static Task<ScenarioDump> GetAsync(string scenario, params string[] arguments)
+    {
+        var key = string.Join('\u001f', arguments.Prepend(scenario));
+        return Dumps.GetOrAdd(key, _ => new Lazy<Task<ScenarioDump>>(() => WriteAsync(scenario, arguments))).Value;
+    }
+
+    /// <summary>Writes a heap dump of any running .NET process (the caller owns the file).</summary>
+    public static async Task<TimeSpan> WriteHeapDumpAsync(int pid, string path)
+    {
+        var watch = Stopwatch.StartNew();
+        var client = new DiagnosticsClient(pid);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await client.WriteDumpAsync(DumpType.WithHeap, path, logDumpGeneration: false, timeout.Token);
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException($"The runtime of process {pid} reported a dump at {path}, but there is no file.");
+        }
+
+        return watch.Elapsed;
+    }
+
+    private static async Task<ScenarioDump> WriteAsync(string scenario, string[] arguments)
+    {
+        using var app = await TestApp.StartAsync(scenario, arguments);
+        var path = Path.Combine(DumpDirectory.Value, $"{scenario}-{app.Pid}.dmp");
+        var duration = await WriteHeapDumpAsync(app.Pid, path);
+        return new ScenarioDump(path, scenario, app.Pid, app.HandshakeLine, app.Expected, app.Info, duration);
+    }
+
+    private static string CreateDumpDirectory()
+    {
+        var directory = Directory.CreateTempSubdirectory("dbdoctor-e2e-dumps-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A dump still being read by a child that outlived the run; the OS temp cleanup will get it.
+            }
+        };
+        return directory;
+    }
+}
