@@ -38,7 +38,8 @@ public sealed class ConsoleRenderer : IReportRenderer
         WritePools(console, report);
         WriteTelemetry(console, report);
         WriteWarnings(console, report);
-        return writer.ToString();
+        // Spectre pads wrapped text and tables to the full width; trailing blanks only get in the way of copy and diff.
+        return string.Join('\n', writer.ToString().Split('\n').Select(line => line.TrimEnd(' ', '\r')));
     }
 
     private static void WriteHeader(IAnsiConsole console, Report report)
@@ -180,7 +181,7 @@ public sealed class ConsoleRenderer : IReportRenderer
         var peakPending = samples.Select(s => s.PendingRequests).Max();
         var timeouts = samples.LastOrDefault(s => s.Timeouts is not null)?.Timeouts;
         return $"{series.Driver} '{series.Name}': used {Number(last?.Used)} (peak {Number(peakUsed)}) of max {Number(last?.Max)}, " +
-               $"idle {Number(last?.Idle)}, pending peak {Number(peakPending)}, timeouts {Number(timeouts)}, {samples.Count} samples";
+               $"idle {Number(last?.Idle)}, pending peak {Number(peakPending)}, timeouts {Number(timeouts)}, {samples.Count} sample{(samples.Count == 1 ? "" : "s")}";
     }
 
     private static void WriteWarnings(IAnsiConsole console, Report report)
@@ -200,7 +201,7 @@ public sealed class ConsoleRenderer : IReportRenderer
     }
 
     private static void Indented(IAnsiConsole console, string text, int indent, Style style) =>
-        console.Write(new Padder(new Text(text, style), new Padding(indent, 0, 0, 0)));
+        console.Write(new Padder(new Text(text, style), new Padding(indent, 0, 0, 0)) { Expand = false });
 
     private static IRenderable[] Cells(params string[] values) => values.Select(v => (IRenderable)new Text(v)).ToArray();
 

@@ -29,11 +29,14 @@ public static class Verdict
     private static string Phrase(string kind, List<Finding> findings)
     {
         var total = findings.Sum(f => f.Count);
+
+        // A leak seen only as a rising counter (no heap) is a warning: the verdict must not state it as proven.
+        var leaked = findings.All(f => f.Severity == Severities.Error) ? "leaked" : "possibly leaked";
         return kind switch
         {
-            FindingKinds.LeakedTransaction => Count(total, "leaked transaction"),
-            FindingKinds.LeakedReader => Count(total, "leaked reader"),
-            FindingKinds.LeakedConnection => Count(total, "leaked connection"),
+            FindingKinds.LeakedTransaction => Count(total, $"{leaked} transaction"),
+            FindingKinds.LeakedReader => Count(total, $"{leaked} reader"),
+            FindingKinds.LeakedConnection => Count(total, $"{leaked} connection"),
             FindingKinds.LeakedPool => Count(total, "leaked pool"),
             FindingKinds.PoolSprawl => Count(total, "pool") + " in a sprawl",
             FindingKinds.PoolExhaustion => Count(findings.Count, "exhausted pool"),

@@ -20,6 +20,9 @@ public static class ScenarioCatalog
         ["sqlite-sprawl"] = SqliteScenarios.SprawlAsync,
         ["sqlite-mixed"] = SqliteScenarios.MixedAsync,
         ["mixed"] = MixedScenario.RunAsync,
+        ["npgsql-churn-unpooled"] = NpgsqlChurnScenarios.UnpooledChurnAsync,
+        ["npgsql-churn-idle-lifetime"] = NpgsqlChurnScenarios.IdleLifetimeChurnAsync,
+        ["npgsql-stale"] = NpgsqlChurnScenarios.StaleConnectionsAsync,
     };
 
     public static string Usage =>

@@ -45,6 +45,11 @@ public sealed class HeldConnectionRule : IRule
                 evidence.Add($"They use {connections.Count} of the pool's {poolMax} connections");
             }
 
+            if (pool is not null && context.SeriesOf(pool) is { } series && context.CountersVersusHeap(series) is { } line)
+            {
+                evidence.Add("Live counters: " + line);
+            }
+
             var holderSummary = Text.List(holders.Distinct(StringComparer.Ordinal), 2);
             yield return new Finding
             {

@@ -10,6 +10,6 @@ public sealed class LeakedConnectionRule : IRule
             context,
             FindingKinds.LeakedConnection,
             (n, pool) => $"{Text.Count(n, "leaked connection")}: {Text.Count(n, "connection")} of pool '{pool}' opened and never closed",
-            (n, pool) => $"{Text.Count(n, "connection")} checked out of pool '{pool}', with no open transaction and no open reader",
+            (n, _) => $"{Text.Count(n, "connection")} checked out, with no open transaction and no open reader",
             DriverTerms.LeakedConnectionAdvice);
 }

@@ -10,6 +10,6 @@ public sealed class LeakedReaderRule : IRule
             context,
             FindingKinds.LeakedReader,
             (n, pool) => $"{Text.Count(n, "leaked reader")}: {Text.Count(n, "connection")} of pool '{pool}' stuck behind an undisposed data reader",
-            (n, pool) => $"{Text.Count(n, "connection")} checked out of pool '{pool}' with a data reader still open and no open transaction",
+            (n, _) => $"{Text.Count(n, "connection")} checked out with a data reader still open and no open transaction",
             DriverTerms.LeakedReaderAdvice);
 }

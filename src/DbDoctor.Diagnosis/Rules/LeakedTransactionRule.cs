@@ -10,6 +10,6 @@ public sealed class LeakedTransactionRule : IRule
             context,
             FindingKinds.LeakedTransaction,
             (n, pool) => $"{Text.Count(n, "leaked transaction")}: {Text.Count(n, "connection")} of pool '{pool}' abandoned inside an open transaction",
-            (n, pool) => $"{Text.Count(n, "connection")} checked out of pool '{pool}' with a transaction begun and neither committed nor rolled back",
+            (n, _) => $"{Text.Count(n, "connection")} checked out with a transaction begun and neither committed nor rolled back",
             DriverTerms.LeakedTransactionAdvice);
 }

@@ -90,15 +90,15 @@ internal sealed class NpgsqlKnowledge : IDriverKnowledge
             Pooling = pooled,
             Max = pooled ? reader.Read<int>(pool, "<MaxConnections>k__BackingField") : null,
             Min = pooled ? reader.Read<int>(pool, "<MinConnections>k__BackingField") : null,
-            IdleLifetimeSeconds = settings.IsNull ? null : reader.Read<int>(settings, "<ConnectionIdleLifetime>k__BackingField"),
-            LifetimeSeconds = settings.IsNull ? null : reader.Read<int>(settings, "<ConnectionLifetime>k__BackingField"),
+            IdleLifetimeSeconds = settings.IsNull ? null : reader.ReadAny<int>(settings, "_connectionIdleLifetime", "<ConnectionIdleLifetime>k__BackingField"),
+            LifetimeSeconds = settings.IsNull ? null : reader.ReadAny<int>(settings, "_connectionLifetime", "<ConnectionLifetime>k__BackingField"),
             Total = total,
             Idle = idle,
             Busy = total is null || idle is null ? null : total - idle,
             Disposed = reader.Read<int>(pool, "_isDisposed") is > 0,
-            Host = settings.IsNull ? null : reader.ReadString(settings, "<Host>k__BackingField"),
-            Port = settings.IsNull ? null : reader.Read<int>(settings, "<Port>k__BackingField"),
-            Database = settings.IsNull ? null : reader.ReadString(settings, "<Database>k__BackingField"),
+            Host = settings.IsNull ? null : reader.ReadString(settings, "_host"),
+            Port = settings.IsNull ? null : reader.ReadAny<int>(settings, "_port", "<Port>k__BackingField"),
+            Database = settings.IsNull ? null : reader.ReadString(settings, "_database"),
         };
     }
 
@@ -165,9 +165,6 @@ internal sealed class NpgsqlKnowledge : IDriverKnowledge
         };
         return new ConnectionReading(fact, related);
     }
-
-    public static string Describe(ConnectionFact connection) =>
-        connection.ServerPid is { } pid ? $"{connection.TypeName} (backend pid {pid})" : connection.TypeName;
 
     private static TransactionFact? ReadTransaction(ClrObject connector, FactReader reader, List<ulong> related)
     {

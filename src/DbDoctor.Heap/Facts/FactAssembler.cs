@@ -62,14 +62,14 @@ internal sealed class FactAssembler(
             (holder, rootPath) = paths.Describe(record);
         }
 
-        if (walker.TimerPayloads.Contains(record.Address))
-        {
-            retainedBy.Add(RetainerKinds.Timer);
-        }
-
         if (registries.LabelsByPool.TryGetValue(record.Address, out var labels))
         {
             retainedBy.AddRange(labels);
+        }
+
+        if (walker.TimerPayloads.Contains(record.Address))
+        {
+            retainedBy.Add(RetainerKinds.Timer);
         }
 
         return fact with { RetainedBy = retainedBy, Holder = holder, RootPath = rootPath };

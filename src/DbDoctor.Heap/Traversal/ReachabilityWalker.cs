@@ -123,7 +123,7 @@ internal sealed class ReachabilityWalker
         }
 
         LiveObjects++;
-        LiveBytes += (long)_heap.GetObjectSize(address, type);
+        LiveBytes += (long)_heap.GetObject(address, type).Size;
 
         var role = _roles.Get(type);
         if (role.IsInteresting)
@@ -133,9 +133,18 @@ internal sealed class ReachabilityWalker
 
         if (_applicationPhase)
         {
-            if (role.Barrier || (role.IsTimer && IsDriverTimer(address)))
+            if (role.Barrier)
             {
                 _barriers.Add(address);
+                return;
+            }
+
+            if (role.IsTimer && IsDriverTimer(address))
+            {
+                // Keep walking the timer queue's linked list, but not into the driver's payload (phase B does that).
+                _barriers.Add(address);
+                var timer = _heap.GetObject(address, type);
+                Push(address, TimerLinks(timer));
                 return;
             }
         }
@@ -146,7 +155,23 @@ internal sealed class ReachabilityWalker
         }
     }
 
-    private void Push(ulong address, ClrType type)
+    private static readonly string[] TimerLinkFields = ["_next", "_prev", "_associatedTimerQueue"];
+
+    private static IEnumerable<ulong> TimerLinks(ClrObject timer)
+    {
+        foreach (var field in TimerLinkFields)
+        {
+            if (timer.Type?.GetFieldByName(field) is { IsObjectReference: true } && timer.ReadObjectField(field) is { IsNull: false } linked)
+            {
+                yield return linked.Address;
+            }
+        }
+    }
+
+    private void Push(ulong address, ClrType type) =>
+        Push(address, _heap.GetObject(address, type).EnumerateReferenceAddresses(carefully: false, considerDependantHandles: false));
+
+    private void Push(ulong address, IEnumerable<ulong> children)
     {
         if (_depth == _frameObjects.Length)
         {
@@ -157,7 +182,7 @@ internal sealed class ReachabilityWalker
         }
 
         var start = _childCount;
-        foreach (var child in _heap.EnumerateReferenceAddresses(address, type, carefully: false, considerDependantHandles: false))
+        foreach (var child in children)
         {
             if (_childCount == _children.Length)
             {

@@ -85,7 +85,7 @@ internal static class RegistryScanner
                     continue;
                 }
 
-                foreach (var child in heap.EnumerateReferenceAddresses(address, type, carefully: false, considerDependantHandles: false))
+                foreach (var child in heap.GetObject(address, type).EnumerateReferenceAddresses(carefully: false, considerDependantHandles: false))
                 {
                     stack.Push(child);
                 }

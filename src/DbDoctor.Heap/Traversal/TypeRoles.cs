@@ -78,7 +78,8 @@ internal sealed class TypeRoleCache
 
     private TypeRole Compute(ClrType type)
     {
-        if (DriverOf(type.Module) is { } driver)
+        // An array of driver objects reports the driver's module, yet it is a plain container (List<SqliteConnection>._items).
+        if (!type.IsArray && DriverOf(type.Module) is { } driver)
         {
             return new TypeRole(driver, driver.Classify(type), barrier: !driver.IsApplicationFacing(type), isTimer: false, null, null);
         }

@@ -21,6 +21,8 @@ public static class SocketCensus
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var takenAt = DateTimeOffset.UtcNow;
+        // Descriptors are listed before and after the table: a socket opened or closed in between still counts as the target's.
+        var ownedBefore = ProcessSocketInodes.Read(pid);
         IReadOnlyList<TcpSocket> table;
         try
         {
@@ -31,7 +33,8 @@ public static class SocketCensus
             return new SocketFacts { Pid = pid, TakenAt = takenAt, Warnings = [e.Message] };
         }
 
-        var owned = ProcessSocketInodes.Read(pid);
+        var owned = new HashSet<long>(ownedBefore);
+        owned.UnionWith(ProcessSocketInodes.Read(pid));
         var warnings = new List<string>();
         if (owned.Count == 0)
         {

@@ -11,7 +11,7 @@ public static class DbDoctorCli
         var root = new RootCommand(
             "dbdoctor: names database connection leaks (transactions, readers, connections, pools) in .NET processes and dumps, and shows what keeps them alive.");
         root.Subcommands.Add(DumpCommand.Create());
-        root.Subcommands.Add(DemoCommand.Create());
+//DEMO
         return root;
     }
 

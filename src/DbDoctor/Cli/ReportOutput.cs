@@ -13,7 +13,7 @@ public static class ReportOutput
         {
             "json" => new JsonRenderer(),
             "markdown" => new MarkdownRenderer(),
-            _ => new ConsoleRenderer(),
+            _ => new ConsoleRenderer(output is null ? ConsoleRenderOptions.ForCurrentConsole() : new ConsoleRenderOptions()),
         };
 
         var text = renderer.Render(report);

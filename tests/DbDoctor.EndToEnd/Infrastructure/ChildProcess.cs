@@ -22,7 +22,7 @@ public static class ChildProcess
             .FirstOrDefault(a => a.Key == key)?.Value;
         if (path is null)
         {
-            throw new InvalidOperationException($"The build did not record where {assemblyName}.dll is: check the ChildProgram ProjectReferences of DbDoctor.EndToEnd.csproj.");
+            throw new InvalidOperationException($"The build did not record where {assemblyName}.dll is: it was built with -p:WithoutDbDoctorCli=true, or the ChildProgram ProjectReferences of DbDoctor.EndToEnd.csproj changed.");
         }
 
         if (!File.Exists(path))
@@ -61,23 +61,24 @@ public static class ChildProcess
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
         {
-            await process.StandardInput.WriteAsync(stdin);
+            await process.StandardInput.WriteAsync(stdin).ConfigureAwait(false);
         }
 
         process.StandardInput.Close();
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(deadline.Token);
+            // No context capture: PostgresServer blocks on this from a fixture constructor.
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            await process.WaitForExitAsync().ConfigureAwait(false);
             throw new TimeoutException(
-                $"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} did not finish within {timeout.TotalSeconds:0} s. stderr: {await stderr}");
+                $"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} did not finish within {timeout.TotalSeconds:0} s. stderr: {await stderr.ConfigureAwait(false)}");
         }
 
-        return new ProcessResult(process.ExitCode, await stdout, await stderr, started.Elapsed);
+        return new ProcessResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false), started.Elapsed);
     }
 }

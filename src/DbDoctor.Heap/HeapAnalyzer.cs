@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using DbDoctor.Heap.Drivers;
+using DbDoctor.Heap.Facts;
+using DbDoctor.Heap.Traversal;
+using DbDoctor.Model;
+using DbDoctor.Model.Facts;
+using Microsoft.Diagnostics.Runtime;
+
+namespace DbDoctor.Heap;
+
+/// <summary>Reads a heap dump with ClrMD and returns what it shows of database pools, connections and their holders.</summary>
+public static class HeapAnalyzer
+{
+    private const int MinimumLiveObjects = 100;
+
+    private static IReadOnlyList<IDriverKnowledge> Drivers { get; } = [new NpgsqlKnowledge(), new SqliteKnowledge(), new SqlClientKnowledge()];
+
+    public static HeapFacts AnalyzeDump(string dumpPath, HeapAnalysisOptions? options = null, IProgress<string>? progress = null)
+    {
+        options ??= new HeapAnalysisOptions();
+        if (!File.Exists(dumpPath))
+        {
+            throw new DbDoctorInputException($"The dump file '{dumpPath}' does not exist.");
+        }
+
+        var symbolCache = options.SymbolCachePath ?? Path.Combine(Path.GetTempPath(), "dbdoctor-symbols-" + Environment.ProcessId);
+        try
+        {
+            using var dataTarget = OpenDump(dumpPath, symbolCache);
+            var clr = dataTarget.ClrVersions.FirstOrDefault()
+                ?? throw new DbDoctorInputException($"'{dumpPath}' is not a dump of a .NET process: it contains no CLR runtime.");
+            using var runtime = CreateRuntime(clr, dumpPath);
+            var target = new TargetInfo { Kind = "dump", Path = Path.GetFullPath(dumpPath), RuntimeVersion = RuntimeVersion(dataTarget, clr) };
+            return Analyze(runtime, target, options, progress);
+        }
+        finally
+        {
+            if (options.SymbolCachePath is null && Directory.Exists(symbolCache))
+            {
+                Directory.Delete(symbolCache, recursive: true);
+            }
+        }
+    }
+
+    private static DataTarget OpenDump(string dumpPath, string symbolCache)
+    {
+        try
+        {
+            return DataTarget.LoadDump(dumpPath, new DataTargetOptions { SymbolCachePath = symbolCache, SymbolPaths = [] });
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new DbDoctorInputException($"'{dumpPath}' is not a readable dump (expected an ELF core, Mach-O core or Windows minidump file).", e);
+        }
+    }
+
+    private static ClrRuntime CreateRuntime(ClrInfo clr, string dumpPath)
+    {
+        try
+        {
+            return clr.CreateRuntime();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new DbDoctorInputException($"The .NET runtime in '{dumpPath}' cannot be read (its data access library could not be loaded: {e.Message}).", e);
+        }
+    }
+
+    private static HeapFacts Analyze(ClrRuntime runtime, TargetInfo target, HeapAnalysisOptions options, IProgress<string>? progress)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var heap = runtime.Heap;
+        var noHeap = $"'{target.Path}' contains no GC heap (a Normal or Triage dump?): write it with heap memory (DumpType.WithHeap or Full).";
+        if (!heap.CanWalkHeap || heap.Segments.Length == 0 || !heap.EnumerateObjects().Any())
+        {
+            throw new DbDoctorInputException(noHeap);
+        }
+
+        var warnings = new List<string>();
+        var roles = new TypeRoleCache(Drivers);
+        progress?.Report("Mapping GC roots and static fields.");
+        var roots = RootCatalog.Build(runtime, roles, Drivers, warnings);
+        var registries = RegistryScanner.Scan(heap, roots, Drivers, roles, warnings);
+
+        progress?.Report("Marking live objects.");
+        var marks = new HeapMarks(heap.Segments);
+        var walker = new ReachabilityWalker(heap, marks, roles);
+        walker.Run(roots, progress);
+        // Any running .NET process has hundreds of live objects (CoreLib statics, preallocated exceptions, threads).
+        // A Normal/Triage dump still lists a handful read from stack memory, so "a few" means "no heap in the dump".
+        if (walker.LiveObjects < MinimumLiveObjects)
+        {
+            throw new DbDoctorInputException(noHeap);
+        }
+
+        progress?.Report($"{walker.LiveObjects:N0} live objects; reading database objects.");
+        var reader = new FactReader(runtime, options, warnings);
+        var assembler = new FactAssembler(walker, marks, registries, reader, new PathDescriber(heap, roles, options.MaxRootPathLength));
+        assembler.Assemble();
+
+        return new HeapFacts
+        {
+            Target = target,
+            Drivers = DriverVersions(runtime, assembler),
+            Pools = assembler.Pools,
+            Connections = assembler.Connections,
+            GenericObjects = assembler.GenericObjects,
+            Stats = new HeapStats { ObjectsMarkedLive = walker.LiveObjects, HeapBytes = walker.LiveBytes, AnalysisTime = stopwatch.Elapsed },
+            Warnings = warnings,
+        };
+    }
+
+    /// <summary>
+    /// ClrInfo.Version reads 0.0 for .NET 10 in ClrMD 4.1, and so does the ELF libcoreclr module: the shared framework
+    /// folder the runtime was loaded from is named after its version (…/Microsoft.NETCore.App/10.0.12/libcoreclr.so).
+    /// </summary>
+    private static string? RuntimeVersion(DataTarget dataTarget, ClrInfo clr)
+    {
+        if (clr.Version.Major != 0)
+        {
+            return clr.Version.ToString();
+        }
+
+        var folder = Path.GetFileName(Path.GetDirectoryName(clr.ModuleInfo.FileName));
+        if (Version.TryParse(folder, out var fromFolder))
+        {
+            return fromFolder.ToString();
+        }
+
+        var coreLib = dataTarget.EnumerateModules()
+            .Where(m => Path.GetFileName(m.FileName) == "System.Private.CoreLib.dll" && m.Version.Major != 0)
+            .Select(m => m.Version)
+            .FirstOrDefault();
+        return coreLib?.ToString();
+    }
+
+    /// <summary>
+    /// A managed assembly's version, from the image in the dump when ClrMD can read it, else from the assembly file
+    /// at the path it was loaded from (present when the dump is analysed where it was written).
+    /// </summary>
+    private static string? AssemblyVersion(string path, Dictionary<string, Version> versionsInDump)
+    {
+        if (versionsInDump.TryGetValue(path, out var version) && version.Major != 0)
+        {
+            return version.ToString();
+        }
+
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var info = FileVersionInfo.GetVersionInfo(path);
+        var product = info.ProductVersion?.Split('+')[0];
+        return string.IsNullOrEmpty(product) ? info.FileVersion : product;
+    }
+
+    private static List<DriverInfo> DriverVersions(ClrRuntime runtime, FactAssembler assembler)
+    {
+        var modulePaths = runtime.EnumerateModules().Select(m => m.Name).OfType<string>().Distinct().ToList();
+        var versionsInDump = new Dictionary<string, Version>(StringComparer.Ordinal);
+        foreach (var module in runtime.DataTarget.EnumerateModules())
+        {
+            if (module.Version.Major != 0 || !versionsInDump.ContainsKey(module.FileName))
+            {
+                versionsInDump[module.FileName] = module.Version;
+            }
+        }
+
+        var result = new List<DriverInfo>();
+        foreach (var driver in Drivers)
+        {
+            var path = modulePaths.FirstOrDefault(p => string.Equals(Path.GetFileName(p), driver.VersionAssemblyFileName, StringComparison.OrdinalIgnoreCase));
+            if (path is not null)
+            {
+                result.Add(new DriverInfo(driver.Name, AssemblyVersion(path, versionsInDump)));
+            }
+        }
+
+        foreach (var generic in assembler.GenericObjects.Select(g => g.Driver).Distinct())
+        {
+            result.Add(new DriverInfo(generic, null));
+        }
+
+        return result;
+    }
+}
