@@ -23,10 +23,11 @@ public static class ScenarioCatalog
         ["npgsql-churn-unpooled"] = NpgsqlChurnScenarios.UnpooledChurnAsync,
         ["npgsql-churn-idle-lifetime"] = NpgsqlChurnScenarios.IdleLifetimeChurnAsync,
         ["npgsql-stale"] = NpgsqlChurnScenarios.StaleConnectionsAsync,
+        ["npgsql-fixed-rate"] = FixedRateScenario.RunAsync,
     };
 
     public static string Usage =>
-        "usage: DbDoctor.TestApp <scenario> [--pg <connection string>] [--count N] [--sqlite-dir DIR] [--app-name NAME] [...]\n"
+        "usage: DbDoctor.TestApp <scenario> [--pg <connection string>] [--count N] [--sqlite-dir DIR] [--app-name NAME] [--ballast OBJECTS] [...]\n"
         + "scenarios: " + string.Join(", ", Scenarios.Keys);
 
     public static async Task<int> RunAsync(string scenario, AppOptions options)
@@ -39,7 +40,14 @@ public static class ScenarioCatalog
         using var background = new BackgroundWork();
         try
         {
+            // Read before the scenario's RejectUnused, so every scenario honours --ballast.
+            var ballastObjects = Ballast.AllocateFromOptions(options);
             var outcome = await setup(options, background);
+            if (ballastObjects > 0)
+            {
+                outcome.Info["ballastObjects"] = ballastObjects;
+            }
+
             Handshake.Write(scenario, outcome);
             await Handshake.WaitForExitAsync();
         }

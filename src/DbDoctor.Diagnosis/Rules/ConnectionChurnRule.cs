@@ -110,7 +110,7 @@ public sealed class ConnectionChurnRule : IRule
 
     private static Finding FromSockets(DiagnosisContext context, EndpointSockets endpoint, PoolFact? pool, SocketFacts sockets)
     {
-        var closesPerSecond = endpoint.RecentlyClosed / sockets.TimeWaitSeconds;
+        var closesPerSecond = endpoint.RecentlyClosed / sockets.ClosedWithinSeconds;
         var cause = ChurnCauses.Of(pool, peakOpen: null);
         var evidence = new List<string> { SocketLine(endpoint, sockets) };
         if (pool is null)
@@ -128,7 +128,7 @@ public sealed class ConnectionChurnRule : IRule
             Severity = Severities.Warning,
             Driver = driver,
             Count = endpoint.RecentlyClosed,
-            Title = $"Connection churn to {endpoint.Host}:{endpoint.Port}: {endpoint.RecentlyClosed} connections closed in the last minute (~{Rate(closesPerSecond)} per second){cause.TitleSuffix}",
+            Title = $"Connection churn to {endpoint.Host}:{endpoint.Port}: {endpoint.RecentlyClosed} connections closed in the last {Text.Duration(sockets.ClosedWithinSeconds)} (~{Rate(closesPerSecond)} per second){cause.TitleSuffix}",
             Evidence = evidence,
             Advice = pool is null ? ChurnCauses.PoolingOffAdvice(driver) : cause.Advice,
             Pool = name,
@@ -140,7 +140,7 @@ public sealed class ConnectionChurnRule : IRule
         var serverSide = e.ServerSideTimeWait > 0 ? $" + {e.ServerSideTimeWait} on the server side" : "";
         var others = string.Join(", ", e.ByState.Where(kv => kv.Key is not "ESTABLISHED" and not "TIME_WAIT").OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value} {kv.Key}"));
         return $"Sockets to {e.Host}:{e.Port} (process {sockets.Pid}): {e.TimeWait} in TIME-WAIT{serverSide} " +
-               $"(≈ {Rate(e.RecentlyClosed / sockets.TimeWaitSeconds)} closes per second over the last {Text.Duration(sockets.TimeWaitSeconds)}), " +
+               $"(≈ {Rate(e.RecentlyClosed / sockets.ClosedWithinSeconds)} closes per second over the last {Text.Duration(sockets.ClosedWithinSeconds)}{(sockets.ClosedWithinSeconds < sockets.TimeWaitSeconds ? ", the process's age" : "")}), " +
                $"{e.Established} ESTABLISHED ({e.EstablishedByTarget} owned by the process){(others.Length > 0 ? ", " + others : "")}";
     }
 

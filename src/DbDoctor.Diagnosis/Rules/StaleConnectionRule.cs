@@ -22,13 +22,14 @@ public sealed class StaleConnectionRule : IRule
         var timeout = context.Input.ServerIdleTimeoutSeconds is > 0 ? context.Input.ServerIdleTimeoutSeconds : null;
         var failures = (context.Telemetry?.Exceptions ?? []).Where(e => StaleSignals.IsServerClosed(e.Type, e.Message)).ToList();
         var broken = context.Connections.Where(c => c.Broken).ToList();
+        var closedUnderUs = context.Input.Sockets?.Endpoints.Where(e => e.CloseWaitByTarget > 0).ToList() ?? [];
         var networkPools = context.Pools.Where(p => p.Pooling && !p.Disposed && DriverTerms.FamilyOf(p.Driver) != DriverFamily.Sqlite).ToList();
         var atRisk = timeout is { } t ? networkPools.Where(p => KeepsIdleLongerThan(p, t)).ToList() : [];
 
-        if (failures.Count == 0 && broken.Count == 0)
+        if (failures.Count == 0 && broken.Count == 0 && closedUnderUs.Count == 0)
         {
             // Nothing failed yet, but the settings guarantee it will after the next pause.
-            return atRisk.Select(p => Build(context, p.Driver, [], [], [p], timeout, Severities.Warning, p));
+            return atRisk.Select(p => Build(context, p.Driver, [], [], [], [p], timeout, Severities.Warning, p));
         }
 
         var driver = failures.Select(f => f.Type).Concat(broken.Select(b => b.Driver)).Select(DriverTerms.FamilyOf).FirstOrDefault(f => f != DriverFamily.Other) is var family and not DriverFamily.Other
@@ -37,7 +38,7 @@ public sealed class StaleConnectionRule : IRule
         var pools = atRisk.Count > 0 ? atRisk : networkPools.Where(p => DriverTerms.FamilyOf(p.Driver) == DriverTerms.FamilyOf(driver)).ToList();
         var single = pools.Count == 1 ? pools[0] : null;
         var severity = StaleSignals.DistinctFailures(failures) >= context.Options.StaleMinFailuresForError ? Severities.Error : Severities.Warning;
-        return [Build(context, driver, failures, broken, pools, timeout, severity, single)];
+        return [Build(context, driver, failures, broken, closedUnderUs, pools, timeout, severity, single)];
     }
 
     /// <summary>
@@ -55,7 +56,7 @@ public sealed class StaleConnectionRule : IRule
 
     private static Finding Build(
         DiagnosisContext context, string driver, IReadOnlyList<ExceptionGroup> failures, IReadOnlyList<ConnectionFact> broken,
-        IReadOnlyList<PoolFact> pools, double? timeout, string severity, PoolFact? pool)
+        IReadOnlyList<EndpointSockets> closedUnderUs, IReadOnlyList<PoolFact> pools, double? timeout, string severity, PoolFact? pool)
     {
         var window = context.Telemetry?.WindowSeconds ?? 0;
         var evidence = new List<string>();
@@ -71,6 +72,12 @@ public sealed class StaleConnectionRule : IRule
             evidence.Add($"Heap: {Text.Count(broken.Count, "broken connection")} still held ({Text.Tally(broken.Select(b => b.State ?? "Broken"), 4)})");
         }
 
+        var closeWait = closedUnderUs.Sum(e => e.CloseWaitByTarget);
+        foreach (var e in closedUnderUs)
+        {
+            evidence.Add($"OS: {Text.Count(e.CloseWaitByTarget, "socket")} of process {context.Input.Sockets!.Pid} to {e.Host}:{e.Port} in CLOSE-WAIT: the server closed these connections and the pool still holds them");
+        }
+
         evidence.Add(timeout is { } t
             ? $"Server idle timeout: {Text.Duration(t)} ({context.Input.ServerIdleTimeoutSource ?? "given"})"
             : "Server idle timeout unknown: pass --server-idle-timeout <duration> or --server \"<connection string>\" to compare it with the pool's settings");
@@ -84,13 +91,15 @@ public sealed class StaleConnectionRule : IRule
             ? $"Stale connections: {Text.Count(failureCount, "command")} failed because the server had closed the session ({who})"
             : broken.Count > 0
                 ? $"Stale connections: {Text.Count(broken.Count, "broken connection")} in {who}"
+            : closeWait > 0
+                ? $"Stale connections: {Text.Count(closeWait, "pooled connection")} already closed by the server (CLOSE-WAIT) in {who}"
                 : $"Stale connections ahead: {who} keeps idle connections up to {Text.Duration(MaxIdleSeconds(pool!))}{(pool!.Min is > 0 ? $" (and {pool.Min} forever)" : "")}, the server closes them after {Text.Duration(timeout!.Value)}";
         return new Finding
         {
             Kind = FindingKinds.StaleConnection,
             Severity = severity,
             Driver = driver,
-            Count = failureCount > 0 ? failureCount : broken.Count > 0 ? broken.Count : pool?.Idle ?? 0,
+            Count = failureCount > 0 ? failureCount : broken.Count > 0 ? broken.Count : closeWait > 0 ? closeWait : pool?.Idle ?? 0,
             Title = title,
             Evidence = evidence,
             Advice = StaleSignals.Advice(driver, timeout, pools),

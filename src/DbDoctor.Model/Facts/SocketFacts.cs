@@ -15,6 +15,12 @@ public sealed record SocketFacts
     /// <summary>How long Linux keeps a closed connection in TIME-WAIT (fixed at 60 s): TIME-WAIT count / this ≈ closes per second over the last minute.</summary>
     public double TimeWaitSeconds { get; init; } = 60;
 
+    /// <summary>How long the target has been running, when known: a process younger than a minute closed its TIME-WAIT sockets within that time.</summary>
+    public double? TargetUptimeSeconds { get; init; }
+
+    /// <summary>The span the TIME-WAIT sockets were closed in: the TIME-WAIT length, or the target's age when shorter.</summary>
+    public double ClosedWithinSeconds => TargetUptimeSeconds is double uptime && uptime > 0 && uptime < TimeWaitSeconds ? uptime : TimeWaitSeconds;
+
     public IReadOnlyList<EndpointSockets> Endpoints { get; init; } = [];
 
     /// <summary>What could not be read (no /proc on this OS, an endpoint that did not resolve...).</summary>
@@ -39,6 +45,12 @@ public sealed record EndpointSockets
 
     /// <summary>ESTABLISHED sockets the target itself owns (its socket file descriptors).</summary>
     public int EstablishedByTarget { get; init; }
+
+    /// <summary>
+    /// CLOSE-WAIT sockets the target owns: the server (or a device on the way) closed the connection and the target
+    /// has not noticed yet. A pool holding these will hand out a dead connection: stale connections, seen from the OS.
+    /// </summary>
+    public int CloseWaitByTarget { get; init; }
 
     /// <summary>TIME-WAIT on the client side (remote end = endpoint): the client closed first.</summary>
     public int TimeWait { get; init; }

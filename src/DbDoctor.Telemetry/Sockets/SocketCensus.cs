@@ -41,7 +41,7 @@ public static class SocketCensus
             warnings.Add($"Could not list the socket descriptors of process {pid}: ESTABLISHED sockets are counted for the whole network namespace.");
         }
 
-        return Count(pid, takenAt, table, owned, endpoints, warnings);
+        return Count(pid, takenAt, table, owned, endpoints, warnings) with { TargetUptimeSeconds = ProcessUptime.Seconds(pid) };
     }
 
     /// <summary>The counting itself, on a table already read: what the unit tests exercise with captured tables.</summary>
@@ -85,7 +85,7 @@ public static class SocketCensus
     private static EndpointSockets CountOne(DatabaseEndpoint endpoint, IReadOnlyList<IPAddress> addresses, IReadOnlyList<TcpSocket> table, IReadOnlySet<long> owned)
     {
         var byState = new Dictionary<string, int>();
-        int established = 0, establishedByTarget = 0, timeWait = 0, serverSideTimeWait = 0;
+        int established = 0, establishedByTarget = 0, closeWaitByTarget = 0, timeWait = 0, serverSideTimeWait = 0;
         foreach (var socket in table)
         {
             if (Matches(socket.Remote, endpoint.Port, addresses))
@@ -104,6 +104,10 @@ public static class SocketCensus
                 {
                     timeWait++;
                 }
+                else if (socket.State == TcpState.CloseWait && owned.Contains(socket.Inode))
+                {
+                    closeWaitByTarget++;
+                }
             }
             else if (socket.State == TcpState.TimeWait && Matches(socket.Local, endpoint.Port, addresses))
             {
@@ -119,6 +123,7 @@ public static class SocketCensus
             Addresses = addresses.Select(a => a.ToString()).ToList(),
             Established = established,
             EstablishedByTarget = establishedByTarget,
+            CloseWaitByTarget = closeWaitByTarget,
             TimeWait = timeWait,
             ServerSideTimeWait = serverSideTimeWait,
             ByState = byState,

@@ -35,7 +35,10 @@ public static class SqliteScenarios
 
         LeakReaders(directory, count, files == "distinct");
         var outcome = new ScenarioOutcome();
-        outcome.Expected["leaked-reader"] = count;
+        // Microsoft.Data.Sqlite 6 lets the GC collect an undisposed reader, its command, its statement and the
+        // SqliteConnection; what stays is the pool slot marked active. From the heap that is a leaked connection:
+        // the reader itself can no longer be seen, so that is what dbdoctor can honestly report.
+        outcome.Expected["leaked-connection"] = count;
         outcome.Info["directory"] = directory;
         outcome.Info["files"] = files;
         return Task.FromResult(outcome);
@@ -68,7 +71,7 @@ public static class SqliteScenarios
         StartHealthyWorker(background, directory);
 
         outcome.Expected["leaked-transaction"] = 2;
-        outcome.Expected["leaked-reader"] = 3;
+        outcome.Expected["leaked-connection"] = 3; // undisposed readers: see ReaderLeakAsync
         outcome.Expected["pool-sprawl"] = 1;
         outcome.Info["directory"] = directory;
         outcome.Info["tenantPools"] = 6;

@@ -121,11 +121,22 @@ public sealed class ChurnAndStaleRuleTests
         var finding = Assert.Single(Run(input, FindingKinds.ConnectionChurn));
 
         Assert.Equal(4382, finding.Count);
-        Assert.Contains("4382 connections closed in the last minute (~73 per second) (Pooling=false)", finding.Title, StringComparison.Ordinal);
+        Assert.Contains("4382 connections closed in the last 60 s (~73 per second) (Pooling=false)", finding.Title, StringComparison.Ordinal);
         Assert.Contains(finding.Evidence, e => e.Contains("4223 in TIME-WAIT + 159 on the server side", StringComparison.Ordinal));
         Assert.Contains(finding.Evidence, e => e.Contains("has Pooling=false", StringComparison.Ordinal));
         Assert.StartsWith("Remove Pooling=false", finding.Advice, StringComparison.Ordinal);
         Assert.Equal(Driver, finding.Driver);
+    }
+
+    [Fact]
+    public void A_process_younger_than_the_time_wait_length_closed_its_sockets_within_its_age()
+    {
+        var input = new DiagnosisInput { Target = Target, Heap = Heap(Pool(pooling: false)), Sockets = Sockets(timeWait: 2292, serverSide: 60) with { TargetUptimeSeconds = 14 } };
+
+        var finding = Assert.Single(Run(input, FindingKinds.ConnectionChurn));
+
+        Assert.Contains("2352 connections closed in the last 14 s (~168 per second)", finding.Title, StringComparison.Ordinal);
+        Assert.Contains(finding.Evidence, e => e.Contains("over the last 14 s, the process's age", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -258,6 +269,21 @@ public sealed class ChurnAndStaleRuleTests
         Assert.Equal(Severities.Warning, finding.Severity);
         Assert.Contains("keeps idle connections up to 5.2 min", finding.Title, StringComparison.Ordinal);
         Assert.Contains("Connection Idle Lifetime=30 and Connection Pruning Interval=15", finding.Advice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Close_wait_sockets_the_target_owns_are_stale_connections_before_any_command_fails()
+    {
+        var sockets = Sockets(timeWait: 0);
+        sockets = sockets with { Endpoints = [sockets.Endpoints[0] with { CloseWaitByTarget = 2 }] };
+        var input = new DiagnosisInput { Target = Target, Heap = Heap(Pool(min: 2, idle: 2)), Sockets = sockets };
+
+        var finding = Assert.Single(Run(input, FindingKinds.StaleConnection));
+
+        Assert.Equal(Severities.Warning, finding.Severity);
+        Assert.Equal(2, finding.Count);
+        Assert.Contains("2 pooled connections already closed by the server (CLOSE-WAIT)", finding.Title, StringComparison.Ordinal);
+        Assert.Contains(finding.Evidence, e => e.StartsWith("OS: 2 sockets of process 4242 to 127.0.0.1:5432 in CLOSE-WAIT", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace DbDoctor.Bench;
+
+/// <summary>The benchmark's command line. <c>--smoke</c>: the smallest dump, one run, no attach part, no results file.</summary>
+public sealed record BenchOptions
+{
+    public bool Smoke { get; init; }
+    public int Runs { get; init; } = 3;
+    public IReadOnlyList<long> BallastSizes { get; init; } = [1_000_000, 5_000_000, 20_000_000];
+    public bool Attach { get; init; } = true;
+    public int Rate { get; init; } = 1000;
+    public int AttachRounds { get; init; } = 3;
+    public int WindowSeconds { get; init; } = 8;
+    public string? ResultsPath { get; init; }
+    public string? CacheDirectory { get; init; }
+
+    public const string Usage =
+        "usage: dotnet run -c Release --project bench/DbDoctor.Bench -- [--smoke] [--runs N] [--sizes 1000000,5000000,20000000]\n"
+        + "       [--no-attach] [--rate QUERIES_PER_SECOND] [--results FILE] [--cache DIR]";
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            options = args[i] switch
+            {
+                "--smoke" => options with { Smoke = true, Runs = 1, Attach = false, BallastSizes = [1_000_000] },
+                "--runs" => options with { Runs = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--sizes" => options with { BallastSizes = Value().Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList() },
+                "--no-attach" => options with { Attach = false },
+                "--rate" => options with { Rate = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--results" => options with { ResultsPath = Value() },
+                "--cache" => options with { CacheDirectory = Value() },
+                _ => throw new ArgumentException($"unknown option '{args[i]}'"),
+            };
+        }
+
+        return options.Runs < 1 || options.BallastSizes.Count == 0 ? throw new ArgumentException("--runs must be at least 1 and --sizes not empty") : options;
+    }
+}

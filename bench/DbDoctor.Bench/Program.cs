@@ -1,0 +1,79 @@
+using System.Globalization;
+using DbDoctor.Bench;
+
+// Generates (or reuses) heap dumps of the mixed scenario with ballast, measures the baseline walk and dbdoctor on each,
+// measures what attaching costs a fixed-rate target, and writes bench/RESULTS.md. Exit 1 when dbdoctor's leak counts
+// are wrong on any dump (the CI smoke test relies on that), 2 on a bad command line.
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine($"error: {e.Message}\n{BenchOptions.Usage}");
+    return 2;
+}
+
+var started = DateTime.UtcNow;
+var loadAtStart = ResultsReport.LoadAverage();
+var cache = options.CacheDirectory ?? Path.Combine(ChildPrograms.RepositoryRoot, ".cache", "bench");
+Directory.CreateDirectory(cache);
+PrivatePostgres? postgres = null;
+try
+{
+    async Task<string> ConnectionString()
+    {
+        if (postgres is null)
+        {
+            Console.Error.WriteLine("Starting a private PostgreSQL 15…");
+            postgres = await PrivatePostgres.StartAsync();
+        }
+
+        return postgres.ConnectionString;
+    }
+
+    var library = new DumpLibrary(cache, ConnectionString);
+    var heaps = new List<HeapMeasurement>();
+    foreach (var size in options.BallastSizes.Order())
+    {
+        var dump = await library.GetAsync(size);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Ballast {ResultsReport.Label(size)}: {dump.Path} ({dump.FileBytes / (1024.0 * 1024):0} MiB{(dump.WrittenThisRun ? $", written in {dump.WriteSeconds:0.0} s" : ", cached")})"));
+        heaps.Add(await HeapBench.MeasureAsync(dump, options.Runs));
+    }
+
+    AttachMeasurement? attach = null;
+    if (options.Attach)
+    {
+        Console.Error.WriteLine($"Attach: fixed rate {options.Rate} queries/s…");
+        attach = await AttachBench.MeasureAsync(await ConnectionString(), options.Rate, options.BallastSizes.Min(), options.AttachRounds, options.WindowSeconds, cache);
+    }
+
+    var command = "dotnet run -c Release --project bench/DbDoctor.Bench --" + (args.Length == 0 ? "" : " " + string.Join(' ', args));
+    var markdown = ResultsReport.Render(heaps, attach, options.Runs, command.TrimEnd('-', ' '), started, loadAtStart);
+    Console.Out.WriteLine(markdown);
+    var resultsPath = options.ResultsPath ?? (options.Smoke ? null : Path.Combine(ChildPrograms.RepositoryRoot, "bench", "RESULTS.md"));
+    if (resultsPath is not null)
+    {
+        await File.WriteAllTextAsync(resultsPath, markdown);
+        Console.Error.WriteLine($"Results written to {resultsPath}.");
+    }
+
+    var wrong = heaps.Where(h => h.Mismatches.Count > 0).ToList();
+    foreach (var heap in wrong)
+    {
+        Console.Error.WriteLine($"FAIL: ballast {ResultsReport.Label(heap.Dump.BallastObjects)}: {string.Join("; ", heap.Mismatches)}");
+    }
+
+    if (wrong.Count == 0)
+    {
+        Console.Error.WriteLine($"OK: leak counts as promised on {heaps.Count} dump(s); {(DateTime.UtcNow - started).TotalMinutes:0.0} min.");
+    }
+
+    return wrong.Count == 0 ? 0 : 1;
+}
+finally
+{
+    postgres?.Dispose();
+}

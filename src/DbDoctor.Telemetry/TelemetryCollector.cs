@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Diagnostics.Tracing;
+using DbDoctor.Model;
+using DbDoctor.Model.Facts;
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+
+namespace DbDoctor.Telemetry;
+
+/// <summary>
+/// Runs one EventPipe session against a live process and turns what it hears into <see cref="TelemetryFacts"/>.
+/// The target is never suspended; cancelling stops the session cleanly and returns what was collected.
+/// </summary>
+public static class TelemetryCollector
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+    private const long ExceptionKeyword = 0x8000;
+    private const string SqlClientEventSource = "Microsoft.Data.SqlClient.EventSource";
+    private const string RuntimeEventSource = "System.Runtime";
+    private const string MetricsEventSource = "System.Diagnostics.Metrics";
+
+    public static async Task<TelemetryFacts> CollectAsync(
+        int pid, TelemetryOptions options, IProgress<TelemetryProgress>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        DiagnosticSocket.EnsureAttachable(pid);
+
+        var session = await StartSessionAsync(pid, options, ct).ConfigureAwait(false);
+        var listener = new TelemetryEventHandler(options.RefreshIntervalSeconds);
+        var clock = Stopwatch.StartNew();
+        Task processing;
+        try
+        {
+            var source = new EventPipeEventSource(session.EventStream);
+            listener.Subscribe(source, options.IncludeExceptions);
+            processing = Task.Run(source.Process, CancellationToken.None);
+
+            while (clock.Elapsed < options.Duration && !ct.IsCancellationRequested && !processing.IsCompleted)
+            {
+                var wait = TimeSpan.FromMilliseconds(Math.Min(1000, Math.Max(1, (options.Duration - clock.Elapsed).TotalMilliseconds)));
+                await ((Task)Task.WhenAny(processing, Task.Delay(wait, ct))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                progress?.Report(listener.Progress(clock.Elapsed, options.Duration));
+            }
+        }
+        finally
+        {
+            await StopAsync(session).ConfigureAwait(false);
+        }
+
+        // Stop flushes the remaining events; the stream then ends and Process returns.
+        var drained = await Task.WhenAny(processing, Task.Delay(StopTimeout, CancellationToken.None)).ConfigureAwait(false) == processing;
+        session.Dispose();
+        if (!drained)
+        {
+            await Task.WhenAny(processing, Task.Delay(StopTimeout, CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        var window = clock.Elapsed;
+        var exited = !IsAlive(pid);
+        return listener.ToFacts(window, exited, processing.Exception?.GetBaseException());
+    }
+
+    private static async Task<EventPipeSession> StartSessionAsync(int pid, TelemetryOptions options, CancellationToken ct)
+    {
+        var client = new DiagnosticsClient(pid);
+        using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        startCts.CancelAfter(StartTimeout);
+        try
+        {
+            return await client.StartEventPipeSessionAsync(Providers(options), requestRundown: false, circularBufferMB: 64, startCts.Token)
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new DbDoctorInputException($"The diagnostic socket of process {pid} did not answer within {StartTimeout.TotalSeconds:0} s.");
+        }
+        catch (ServerNotAvailableException e)
+        {
+            throw new DbDoctorInputException($"Process {pid} stopped answering on its diagnostic socket (did it exit?).", e);
+        }
+        catch (UnsupportedCommandException e)
+        {
+            throw new DbDoctorInputException($"The .NET runtime of process {pid} does not support EventPipe sessions (needs .NET 5 or later).", e);
+        }
+        catch (ServerErrorException e)
+        {
+            throw new DbDoctorInputException($"The runtime of process {pid} refused the EventPipe session: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DbDoctorInputException($"No permission to open the diagnostic socket of process {pid}: run dbdoctor as the same user as the target.", e);
+        }
+    }
+
+    internal static IReadOnlyList<EventPipeProvider> Providers(TelemetryOptions options)
+    {
+        var interval = options.RefreshIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var counterArguments = new Dictionary<string, string> { ["EventCounterIntervalSec"] = interval };
+        var providers = new List<EventPipeProvider>
+        {
+            new(NpgsqlTelemetry.EventSourceName, EventLevel.Informational, 0, counterArguments),
+            new(RuntimeEventSource, EventLevel.Informational, 0, counterArguments),
+            new(SqlClientEventSource, EventLevel.Informational, 0, counterArguments),
+            new(MetricsEventSource, EventLevel.Informational, 0x7, new Dictionary<string, string>
+            {
+                // SHARED lets dotnet-counters/dotnet-monitor keep working: a process allows one private metrics session.
+                ["SessionId"] = TelemetryEventHandler.SharedSessionId,
+                ["ClientId"] = "dbdoctor-" + Guid.NewGuid().ToString("N"),
+                ["Metrics"] = NpgsqlTelemetry.MeterName,
+                ["RefreshInterval"] = interval,
+                ["MaxTimeSeries"] = "1000",
+                ["MaxHistograms"] = "100",
+            }),
+        };
+        if (options.IncludeExceptions)
+        {
+            providers.Add(new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, ExceptionKeyword));
+        }
+
+        return providers;
+    }
+
+    /// <summary>Stops the session; a target that already exited makes Stop throw, which is fine: nothing left to stop.</summary>
+    private static async Task StopAsync(EventPipeSession session)
+    {
+        try
+        {
+            await session.StopAsync(CancellationToken.None).WaitAsync(StopTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ServerNotAvailableException or TimeoutException or IOException or ObjectDisposedException
+                                      or EndOfStreamException or ServerErrorException)
+        {
+            // The target is gone or the pipe closed; the events already read are kept.
+        }
+    }
+
+    internal static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var afterName = stat.LastIndexOf(')');
+            return afterName < 0 || afterName + 2 >= stat.Length || stat[afterName + 2] != 'Z';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using DbDoctor.Model.Facts;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
+
+namespace DbDoctor.Telemetry;
+
+/// <summary>
+/// Receives the session's events on TraceEvent's processing thread and keeps the state the facts are built from.
+/// A handler must never throw: an exception here kills the reader, the pipe fills, and Stop then hangs.
+/// </summary>
+internal sealed class TelemetryEventHandler(int refreshSeconds)
+{
+    public const string SharedSessionId = "SHARED";
+
+    private readonly object _gate = new();
+    private readonly PoolSeriesBuilder _pools = new(refreshSeconds);
+    private readonly ExceptionDeduplicator _exceptions = new();
+    private readonly Dictionary<string, double> _runtimeCounters = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _warnings = new(StringComparer.Ordinal);
+    private double _metricsBatchTime;
+    private int _handlerFailures;
+
+    public void Subscribe(EventPipeEventSource source, bool includeExceptions)
+    {
+        source.Dynamic.All += e => Guarded(() => OnDynamicEvent(e));
+        if (includeExceptions)
+        {
+            source.Clr.ExceptionStart += e => Guarded(() => OnException(e));
+        }
+    }
+
+    public TelemetryProgress Progress(TimeSpan elapsed, TimeSpan total)
+    {
+        lock (_gate)
+        {
+            var (used, max) = _pools.Fullest();
+            return new TelemetryProgress
+            {
+                Elapsed = elapsed,
+                Total = total,
+                SamplesSeen = _pools.SamplesSeen,
+                ExceptionEvents = _exceptions.TotalEvents,
+                CurrentUsed = used,
+                CurrentMax = max,
+            };
+        }
+    }
+
+    public TelemetryFacts ToFacts(TimeSpan window, bool targetExited, Exception? readerFailure)
+    {
+        lock (_gate)
+        {
+            var warnings = new List<string>();
+            var pools = _pools.Build(warnings);
+            warnings.AddRange(_warnings);
+            if (pools.Count == 0)
+            {
+                warnings.Add("No connection-pool telemetry was received: the process has no Npgsql pool yet, or its driver publishes none.");
+            }
+
+            if (_handlerFailures > 0)
+            {
+                warnings.Add($"{_handlerFailures} events could not be read and were skipped.");
+            }
+
+            if (readerFailure is not null)
+            {
+                warnings.Add("The event stream ended with an error: " + readerFailure.Message);
+            }
+
+            return new TelemetryFacts
+            {
+                WindowSeconds = Math.Round(window.TotalSeconds, 2),
+                Pools = pools,
+                Exceptions = _exceptions.ToGroups(),
+                RuntimeCounters = new Dictionary<string, double>(_runtimeCounters),
+                TargetExited = targetExited,
+                Warnings = warnings,
+            };
+        }
+    }
+
+    private void Guarded(Action handle)
+    {
+        try
+        {
+            lock (_gate)
+            {
+                handle();
+            }
+        }
+#pragma warning disable CA1031 // one malformed event must not stop the session (see class comment)
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Interlocked.Increment(ref _handlerFailures);
+        }
+    }
+
+    private void OnException(ExceptionTraceData e) =>
+        _exceptions.Add(e.ExceptionType, e.ExceptionMessage, e.ThreadID, e.TimeStampRelativeMSec / 1000);
+
+    private void OnDynamicEvent(TraceEvent e)
+    {
+        var seconds = e.TimeStampRelativeMSec / 1000;
+        if (e.EventName == "EventCounters")
+        {
+            OnEventCounter(e.ProviderName, EventCounterPayload.Parse(e.PayloadValue(0)), seconds);
+        }
+        else if (e.ProviderName == "System.Diagnostics.Metrics")
+        {
+            OnMetricsEvent(e, seconds);
+        }
+    }
+
+    private void OnEventCounter(string provider, EventCounterValue? counter, double seconds)
+    {
+        if (counter is null)
+        {
+            return;
+        }
+
+        switch (provider)
+        {
+            case NpgsqlTelemetry.EventSourceName:
+                if (counter.Name.StartsWith(NpgsqlTelemetry.IdleConnectionsCounterPrefix, StringComparison.Ordinal)
+                    || counter.Name.StartsWith(NpgsqlTelemetry.BusyConnectionsCounterPrefix, StringComparison.Ordinal))
+                {
+                    _pools.AddNpgsqlCounter(counter, seconds);
+                }
+                else
+                {
+                    _pools.AddNpgsqlCounter(counter, seconds);
+                    _runtimeCounters["npgsql." + counter.Name] = counter.Value;
+                }
+
+                break;
+            case "System.Runtime":
+                _runtimeCounters[counter.Name] = counter.Value;
+                break;
+            default:
+                _runtimeCounters[provider + "." + counter.Name] = counter.Value;
+                break;
+        }
+    }
+
+    private void OnMetricsEvent(TraceEvent e, double seconds)
+    {
+        var name = e.EventName;
+        if (name == "Collection/Start" || name == "CollectionStart")
+        {
+            _metricsBatchTime = seconds;
+            return;
+        }
+
+        if (name.Contains("Error", StringComparison.Ordinal) || name.EndsWith("LimitReached", StringComparison.Ordinal))
+        {
+            if (Payload(e, "sessionId") is string session && session != SharedSessionId)
+            {
+                return; // another tool's session complaining about its own configuration
+            }
+
+            _warnings.Add(name == "MultipleSessionsNotSupportedError"
+                ? "Another tool holds the process's private metrics session; pool metrics are missing (EventCounters still used)."
+                : $"The runtime's metrics listener reported {name}" + (Payload(e, "errorMessage") is string m ? ": " + m : "."));
+            return;
+        }
+
+        if (Payload(e, "meterName") as string != NpgsqlTelemetry.MeterName || Payload(e, "instrumentName") is not string instrument)
+        {
+            return;
+        }
+
+        var tags = Payload(e, "tags") as string ?? "";
+        switch (name)
+        {
+            case "UpDownCounterRateValuePublished":
+            case "CounterRateValuePublished":
+                _pools.AddNpgsqlMetric(instrument, tags, MetricTags.ParseNumber(Payload(e, "value")), null, _metricsBatchTime);
+                break;
+            case "GaugeValuePublished":
+                _pools.AddNpgsqlMetric(instrument, tags, MetricTags.ParseNumber(Payload(e, "lastValue")), null, _metricsBatchTime);
+                break;
+            case "HistogramValuePublished":
+                _pools.AddNpgsqlMetric(instrument, tags, null, MetricTags.ParseNumber(Payload(e, "count")), _metricsBatchTime);
+                break;
+        }
+
+        _ = seconds;
+    }
+
+    private static object? Payload(TraceEvent e, string field) =>
+        Array.IndexOf(e.PayloadNames, field) is var i and >= 0 ? e.PayloadValue(i) : null;
+}
