@@ -63,7 +63,7 @@ internal sealed class TelemetryEventHandler(int refreshSeconds)
                 warnings.Add($"{_handlerFailures} events could not be read and were skipped.");
             }
 
-            if (readerFailure is not null)
+            if (readerFailure is not null && !targetExited) // a target that exits cuts the stream mid-block: expected
             {
                 warnings.Add("The event stream ended with an error: " + readerFailure.Message);
             }
@@ -123,15 +123,11 @@ internal sealed class TelemetryEventHandler(int refreshSeconds)
         switch (provider)
         {
             case NpgsqlTelemetry.EventSourceName:
-                if (counter.Name.StartsWith(NpgsqlTelemetry.IdleConnectionsCounterPrefix, StringComparison.Ordinal)
-                    || counter.Name.StartsWith(NpgsqlTelemetry.BusyConnectionsCounterPrefix, StringComparison.Ordinal))
+                _pools.AddNpgsqlCounter(counter, seconds);
+                if (!counter.Name.StartsWith(NpgsqlTelemetry.IdleConnectionsCounterPrefix, StringComparison.Ordinal)
+                    && !counter.Name.StartsWith(NpgsqlTelemetry.BusyConnectionsCounterPrefix, StringComparison.Ordinal))
                 {
-                    _pools.AddNpgsqlCounter(counter, seconds);
-                }
-                else
-                {
-                    _pools.AddNpgsqlCounter(counter, seconds);
-                    _runtimeCounters["npgsql." + counter.Name] = counter.Value;
+                    _runtimeCounters["npgsql." + counter.Name] = counter.Value; // global, not per pool
                 }
 
                 break;
@@ -186,7 +182,6 @@ internal sealed class TelemetryEventHandler(int refreshSeconds)
                 break;
         }
 
-        _ = seconds;
     }
 
     private static object? Payload(TraceEvent e, string field) =>

@@ -46,7 +46,7 @@ public sealed class ConnectionChurnRule : IRule
 
         foreach (var endpoint in sockets?.Endpoints ?? [])
         {
-            if (explained.Contains(endpoint) || endpoint.RecentlyClosed < options.ChurnMinTimeWaitSockets)
+            if (explained.Contains(endpoint) || endpoint.RecentlyClosed < options.ChurnMinTimeWaitSockets || !TargetIsOpening(endpoint, sockets!, options))
             {
                 continue;
             }
@@ -59,6 +59,19 @@ public sealed class ConnectionChurnRule : IRule
         }
 
         return findings;
+    }
+
+    /// <summary>
+    /// TIME-WAIT sockets belong to the whole network namespace. When the target's own sockets were watched, churn is
+    /// its own only if it was seen opening connections at the churn rate; without a watch the count has to do.
+    /// </summary>
+    public static bool TargetIsOpening(EndpointSockets endpoint, SocketFacts sockets, DiagnosisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(sockets);
+        ArgumentNullException.ThrowIfNull(options);
+        return sockets.WatchSeconds is not > 0 || endpoint.OpenedByTarget is not { } opened
+            || opened / sockets.WatchSeconds.Value >= options.ChurnMinCreatesPerSecond;
     }
 
     public static bool IsChurning(ChurnRates rates, DiagnosisOptions options)
@@ -119,7 +132,16 @@ public sealed class ConnectionChurnRule : IRule
         }
 
         evidence.AddRange(cause.Evidence);
-        evidence.Add("TIME-WAIT sockets belong to the whole network namespace: another process connecting to the same endpoint adds to this count");
+        if (sockets.WatchSeconds is > 0 && endpoint.OpenedByTarget is { } opened)
+        {
+            evidence.Add($"Watching process {sockets.Pid}'s own sockets for {Text.Duration(sockets.WatchSeconds.Value)}: it opened at least {opened} new connections to {endpoint.Host}:{endpoint.Port} " +
+                         $"(≥ {Rate(opened / sockets.WatchSeconds.Value)} per second; connections opened and closed between two samples are missed)" +
+                         (endpoint.TimeWaitByTarget is > 0 ? $", and {endpoint.TimeWaitByTarget} of the TIME-WAIT sockets are connections it was seen owning" : ""));
+        }
+        else
+        {
+            evidence.Add("TIME-WAIT sockets belong to the whole network namespace: another process connecting to the same endpoint adds to this count");
+        }
         var name = pool is not null ? DiagnosisContext.DisplayName(pool) : null;
         var driver = pool?.Driver ?? NetworkDriverOf(context, endpoint.Port);
         return new Finding

@@ -34,7 +34,7 @@ public sealed class StaleConnectionRule : IRule
 
         var driver = failures.Select(f => f.Type).Concat(broken.Select(b => b.Driver)).Select(DriverTerms.FamilyOf).FirstOrDefault(f => f != DriverFamily.Other) is var family and not DriverFamily.Other
             ? (context.Pools.FirstOrDefault(p => DriverTerms.FamilyOf(p.Driver) == family)?.Driver ?? broken.FirstOrDefault()?.Driver ?? DriverName(family))
-            : broken.FirstOrDefault()?.Driver ?? "unknown";
+            : broken.FirstOrDefault()?.Driver ?? (atRisk.Count > 0 ? atRisk : networkPools).FirstOrDefault()?.Driver ?? "unknown";
         var pools = atRisk.Count > 0 ? atRisk : networkPools.Where(p => DriverTerms.FamilyOf(p.Driver) == DriverTerms.FamilyOf(driver)).ToList();
         var single = pools.Count == 1 ? pools[0] : null;
         var severity = StaleSignals.DistinctFailures(failures) >= context.Options.StaleMinFailuresForError ? Severities.Error : Severities.Warning;

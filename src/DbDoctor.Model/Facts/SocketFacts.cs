@@ -21,6 +21,9 @@ public sealed record SocketFacts
     /// <summary>The span the TIME-WAIT sockets were closed in: the TIME-WAIT length, or the target's age when shorter.</summary>
     public double ClosedWithinSeconds => TargetUptimeSeconds is double uptime && uptime > 0 && uptime < TimeWaitSeconds ? uptime : TimeWaitSeconds;
 
+    /// <summary>How long the target's own sockets were sampled before this census (null: a single census, no watch).</summary>
+    public double? WatchSeconds { get; init; }
+
     public IReadOnlyList<EndpointSockets> Endpoints { get; init; } = [];
 
     /// <summary>What could not be read (no /proc on this OS, an endpoint that did not resolve...).</summary>
@@ -51,6 +54,16 @@ public sealed record EndpointSockets
     /// has not noticed yet. A pool holding these will hand out a dead connection: stale connections, seen from the OS.
     /// </summary>
     public int CloseWaitByTarget { get; init; }
+
+    /// <summary>
+    /// Connections to the endpoint the target opened while its sockets were watched: distinct local ports of its own
+    /// ESTABLISHED sockets that were not there at the first sample. A lower bound (a connection opened and closed
+    /// between two samples is missed), but one that belongs to the target, unlike TIME-WAIT. Null without a watch.
+    /// </summary>
+    public int? OpenedByTarget { get; init; }
+
+    /// <summary>Client-side TIME-WAIT sockets whose local port the watch saw owned by the target: closes proven to be the target's.</summary>
+    public int? TimeWaitByTarget { get; init; }
 
     /// <summary>TIME-WAIT on the client side (remote end = endpoint): the client closed first.</summary>
     public int TimeWait { get; init; }

@@ -141,7 +141,7 @@ public static class SocketCensus
         socketEnd.Port == port && addresses.Contains(Normalize(socketEnd.Address));
 
     /// <summary>::ffff:127.0.0.1 (an IPv4 peer of a dual-stack socket) is 127.0.0.1.</summary>
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+    internal static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private static IReadOnlyList<IPAddress> Resolve(string host)
     {

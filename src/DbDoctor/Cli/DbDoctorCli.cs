@@ -11,7 +11,9 @@ public static class DbDoctorCli
         var root = new RootCommand(
             "dbdoctor: names database connection leaks (transactions, readers, connections, pools) in .NET processes and dumps, and shows what keeps them alive.");
         root.Subcommands.Add(DumpCommand.Create());
-//DEMO
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(AttachCommand.Create());
+        root.Subcommands.Add(PsCommand.Create());
         return root;
     }
 

@@ -16,6 +16,13 @@ public sealed record ScenarioDump(
     TimeSpan WriteDuration)
 {
     public int ExpectedCount(string findingKind) => Expected.TryGetValue(findingKind, out var count) ? count : 0;
+
+    /// <summary>What the observer given to <see cref="DumpCache.GetAsync(string, Func{TestApp, Task{object}}, string[])"/> saw while the app ran.</summary>
+    public object? Observed { get; init; }
+
+    public T ObservedAs<T>() => Observed is T observed
+        ? observed
+        : throw new InvalidOperationException($"The dump of {Scenario} was cached without an observation of type {typeof(T).Name}: give its arguments a unique --app-name.");
 }
 
 /// <summary>
@@ -30,7 +37,18 @@ public static class DumpCache
     public static Task<ScenarioDump> GetAsync(string scenario, params string[] arguments)
     {
         var key = string.Join('\u001f', arguments.Prepend(scenario));
-        return Dumps.GetOrAdd(key, _ => new Lazy<Task<ScenarioDump>>(() => WriteAsync(scenario, arguments))).Value;
+        return Dumps.GetOrAdd(key, _ => new Lazy<Task<ScenarioDump>>(() => WriteAsync(scenario, arguments, observe: null))).Value;
+    }
+
+    /// <summary>
+    /// Like <see cref="GetAsync(string, string[])"/>, and runs <paramref name="observe"/> on the live app just before its dump
+    /// (e.g. to read the server's view of its sessions, which ends with the app); the result is <see cref="ScenarioDump.Observed"/>.
+    /// The first caller of a scenario and arguments decides the observation: give observed dumps unique arguments.
+    /// </summary>
+    public static Task<ScenarioDump> GetAsync(string scenario, Func<TestApp, Task<object>> observe, params string[] arguments)
+    {
+        var key = string.Join('\u001f', arguments.Prepend(scenario));
+        return Dumps.GetOrAdd(key, _ => new Lazy<Task<ScenarioDump>>(() => WriteAsync(scenario, arguments, observe))).Value;
     }
 
     /// <summary>Writes a heap dump of any running .NET process (the caller owns the file).</summary>
@@ -48,12 +66,13 @@ public static class DumpCache
         return watch.Elapsed;
     }
 
-    private static async Task<ScenarioDump> WriteAsync(string scenario, string[] arguments)
+    private static async Task<ScenarioDump> WriteAsync(string scenario, string[] arguments, Func<TestApp, Task<object>>? observe)
     {
         using var app = await TestApp.StartAsync(scenario, arguments);
+        var observed = observe is null ? null : await observe(app);
         var path = Path.Combine(DumpDirectory.Value, $"{scenario}-{app.Pid}.dmp");
         var duration = await WriteHeapDumpAsync(app.Pid, path);
-        return new ScenarioDump(path, scenario, app.Pid, app.HandshakeLine, app.Expected, app.Info, duration);
+        return new ScenarioDump(path, scenario, app.Pid, app.HandshakeLine, app.Expected, app.Info, duration) { Observed = observed };
     }
 
     private static string CreateDumpDirectory()

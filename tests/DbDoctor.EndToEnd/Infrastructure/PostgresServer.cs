@@ -123,6 +123,24 @@ public sealed class PostgresServer : IDisposable
             ("pattern", applicationNamePattern), ("prefix", queryPrefix));
     }
 
+    /// <summary>The sessions (backend pid, state, last query) of pg_stat_activity whose application_name matches the LIKE pattern.</summary>
+    public IReadOnlyList<ServerSession> Sessions(string applicationNamePattern)
+    {
+        using var connection = OpenFixtureConnection();
+        using var command = new NpgsqlCommand(
+            "SELECT pid, application_name, coalesce(state, ''), coalesce(query, '') FROM pg_stat_activity WHERE application_name LIKE @pattern ORDER BY pid",
+            connection);
+        command.Parameters.AddWithValue("pattern", applicationNamePattern);
+        using var reader = command.ExecuteReader();
+        var sessions = new List<ServerSession>();
+        while (reader.Read())
+        {
+            sessions.Add(new ServerSession(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return sessions;
+    }
+
     /// <summary>Polls <paramref name="read"/> until it returns <paramref name="expected"/> or the timeout passes; returns the last value.</summary>
     public static async Task<int> WaitForAsync(Func<int> read, int expected, TimeSpan timeout)
     {
@@ -240,6 +258,9 @@ public sealed class PostgresServer : IDisposable
         Directory.Delete(rootDirectory, recursive: true);
     }
 }
+
+/// <summary>One row of pg_stat_activity: the server's own view of a client session.</summary>
+public sealed record ServerSession(int Pid, string ApplicationName, string State, string Query);
 
 [CollectionDefinition("postgres")]
 public sealed class PostgresCollection : ICollectionFixture<PostgresServer>;

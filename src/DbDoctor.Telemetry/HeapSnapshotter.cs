@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using DbDoctor.Model;
+using Microsoft.Diagnostics.NETCore.Client;
+
+namespace DbDoctor.Telemetry;
+
+/// <summary>A heap dump of a live process. Disposing deletes it (and its private directory) unless it is kept.</summary>
+public sealed class HeapSnapshot : IDisposable
+{
+    internal HeapSnapshot(string path, string? privateDirectory, TimeSpan targetPause, bool pauseMeasured, TimeSpan writeDuration)
+    {
+        Path = path;
+        PrivateDirectory = privateDirectory;
+        TargetPause = targetPause;
+        PauseMeasured = pauseMeasured;
+        WriteDuration = writeDuration;
+    }
+
+    public string Path { get; }
+
+    /// <summary>How long the target was stopped: observed from its thread state when <see cref="PauseMeasured"/>,
+    /// else the whole WriteDump call (an upper bound).</summary>
+    public TimeSpan TargetPause { get; }
+    public bool PauseMeasured { get; }
+
+    /// <summary>Duration of the WriteDump request, from asking to the file being complete.</summary>
+    public TimeSpan WriteDuration { get; }
+
+    /// <summary>True when the caller asked to keep the dump: Dispose leaves it.</summary>
+    public bool Keep => PrivateDirectory is null;
+
+    private string? PrivateDirectory { get; }
+
+    public void Dispose()
+    {
+        if (PrivateDirectory is not null && Directory.Exists(PrivateDirectory))
+        {
+            Directory.Delete(PrivateDirectory, recursive: true);
+        }
+    }
+}
+
+/// <summary>
+/// Asks the target runtime to write a heap dump (its own createdump): the target pauses only while the dump is
+/// written, unlike a ClrMD live attach that freezes it for the whole analysis.
+/// </summary>
+public static class HeapSnapshotter
+{
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <param name="keepPath">Where to keep the dump; null writes it to a private temporary directory deleted on Dispose.</param>
+    public static HeapSnapshot Write(int pid, string? keepPath)
+    {
+        DiagnosticSocket.EnsureAttachable(pid);
+
+        string? privateDirectory = null;
+        string path;
+        if (keepPath is null)
+        {
+            // 0700: a heap dump holds every secret the process has in memory (passwords, tokens, data).
+            privateDirectory = Directory.CreateTempSubdirectory("dbdoctor-").FullName;
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(privateDirectory, OwnerOnlyDirectory);
+            }
+
+            path = System.IO.Path.Combine(privateDirectory, $"dbdoctor-{pid}.dmp");
+        }
+        else
+        {
+            path = System.IO.Path.GetFullPath(keepPath);
+            var directory = System.IO.Path.GetDirectoryName(path);
+            if (directory is not null && !Directory.Exists(directory))
+            {
+                throw new DbDoctorInputException($"Cannot keep the dump at {path}: directory {directory} does not exist.");
+            }
+        }
+
+        try
+        {
+            using var pauseWatch = new StopStateWatcher(pid);
+            var clock = Stopwatch.StartNew();
+            new DiagnosticsClient(pid).WriteDump(DumpType.WithHeap, path, logDumpGeneration: false);
+            clock.Stop();
+            var observedPause = pauseWatch.Finish();
+
+            if (!File.Exists(path))
+            {
+                throw new DbDoctorInputException($"Process {pid} reported success but wrote no dump at {path}.");
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, OwnerOnlyFile);
+            }
+
+            return new HeapSnapshot(path, privateDirectory, observedPause ?? clock.Elapsed, observedPause is not null, clock.Elapsed);
+        }
+        catch (Exception e) when (e is ServerErrorException or ServerNotAvailableException or UnauthorizedAccessException or IOException)
+        {
+            if (privateDirectory is not null)
+            {
+                Directory.Delete(privateDirectory, recursive: true);
+            }
+
+            throw new DbDoctorInputException($"Process {pid} could not write a heap dump: {e.Message}", e);
+        }
+        catch
+        {
+            if (privateDirectory is not null)
+            {
+                Directory.Delete(privateDirectory, recursive: true);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Polls the target's main-thread state: createdump ptrace-stops every thread, which /proc shows as 't'
+    /// (tracing stop). First to last stopped observation is the pause, to within the poll interval.
+    /// </summary>
+    private sealed class StopStateWatcher : IDisposable
+    {
+        private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
+        private readonly int _pid;
+        private readonly Thread _thread;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private volatile bool _done;
+        private TimeSpan? _firstStopped;
+        private TimeSpan? _lastStopped;
+
+        public StopStateWatcher(int pid)
+        {
+            _pid = pid;
+            _thread = new Thread(Poll) { IsBackground = true, Name = "dbdoctor-pause-watch" };
+            _thread.Start();
+        }
+
+        public TimeSpan? Finish()
+        {
+            _done = true;
+            _thread.Join();
+            return _firstStopped is { } first && _lastStopped is { } last ? last - first + PollInterval : null;
+        }
+
+        public void Dispose()
+        {
+            _done = true;
+        }
+
+        private void Poll()
+        {
+            while (!_done)
+            {
+                if (ReadState() is 't' or 'T')
+                {
+                    _firstStopped ??= _clock.Elapsed;
+                    _lastStopped = _clock.Elapsed;
+                }
+
+                Thread.Sleep(PollInterval);
+            }
+        }
+
+        private char? ReadState()
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{_pid}/stat");
+                var close = stat.LastIndexOf(')');
+                return close >= 0 && close + 2 < stat.Length ? stat[close + 2] : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using DbDoctor.Diagnosis;
+using DbDoctor.Heap;
+using DbDoctor.Model;
+using DbDoctor.Model.Facts;
+using DbDoctor.Model.Reports;
+using DbDoctor.Telemetry;
+using DbDoctor.Telemetry.ServerProbe;
+using DbDoctor.Telemetry.Sockets;
+
+namespace DbDoctor.Cli;
+
+public sealed record AttachSettings
+{
+    public required int Pid { get; init; }
+    public required TimeSpan Duration { get; init; }
+    public bool NoHeap { get; init; }
+    public string? KeepDumpPath { get; init; }
+    public int MaxSqlLength { get; init; } = 200;
+    public TimeSpan? ServerIdleTimeout { get; init; }
+    public string? ServerConnectionString { get; init; }
+}
+
+/// <summary>
+/// The wiring of <c>dbdoctor attach</c>: listen to the live telemetry for a window, then (unless --no-heap) snapshot
+/// the heap and analyse it with the dump engine, count the target's database sockets, and diagnose everything together.
+/// </summary>
+public static class AttachSession
+{
+    public static async Task<Report> RunAsync(AttachSettings settings, CancellationToken ct)
+    {
+        var status = new LiveStatus();
+        var telemetry = await TelemetryCollector.CollectAsync(
+            settings.Pid, new TelemetryOptions { Duration = settings.Duration }, status, ct).ConfigureAwait(false);
+        status.Done();
+        ct.ThrowIfCancellationRequested();
+
+        var warnings = new List<string>();
+        if (telemetry.TargetExited)
+        {
+            warnings.Add($"Process {settings.Pid} exited during the telemetry window: the report holds what was collected until then, and no heap snapshot.");
+            await Console.Error.WriteLineAsync($"dbdoctor: process {settings.Pid} exited during the window; reporting what was collected.").ConfigureAwait(false);
+        }
+
+        HeapFacts? heap = null;
+        double? pauseSeconds = null;
+        string? keptDump = null;
+        if (!settings.NoHeap && !telemetry.TargetExited)
+        {
+            var progress = new StderrProgress();
+            progress.Report("writing a heap snapshot (the target pauses while the runtime writes it)...");
+            using var snapshot = HeapSnapshotter.Write(settings.Pid, settings.KeepDumpPath);
+            // Ctrl+C during the analysis: remove the snapshot at once, even if the process is then torn down.
+            using var cleanup = ct.Register(snapshot.Dispose);
+            pauseSeconds = snapshot.TargetPause.TotalSeconds;
+            progress.Report($"snapshot written; target paused {pauseSeconds:0.00} s; analysing...");
+            heap = HeapAnalyzer.AnalyzeDump(snapshot.Path, new HeapAnalysisOptions { MaxSqlLength = settings.MaxSqlLength }, progress);
+            keptDump = snapshot.Keep ? snapshot.Path : null;
+        }
+
+        var target = new TargetInfo
+        {
+            Kind = "process",
+            Pid = settings.Pid,
+            RuntimeVersion = heap?.Target.RuntimeVersion ?? RuntimeVersionOf(settings.Pid),
+        };
+        var (idleTimeout, idleTimeoutSource) = await ServerIdleTimeoutAsync(settings, warnings, ct).ConfigureAwait(false);
+        var sockets = SocketCensus.Take(settings.Pid, Endpoints(heap, telemetry, settings.ServerConnectionString));
+
+        var report = Diagnoser.Diagnose(new DiagnosisInput
+        {
+            Target = target,
+            Heap = heap is null ? null : heap with { Target = target },
+            Telemetry = telemetry,
+            Sockets = sockets,
+            ServerIdleTimeoutSeconds = idleTimeout,
+            ServerIdleTimeoutSource = idleTimeoutSource,
+        });
+
+        return report with
+        {
+            Snapshot = report.Snapshot is null
+                ? new SnapshotReport { TargetPauseSeconds = pauseSeconds }
+                : report.Snapshot with { TargetPauseSeconds = pauseSeconds, DumpPath = keptDump },
+            Warnings = [.. warnings, .. report.Warnings],
+        };
+    }
+
+    private static async Task<(double? Seconds, string? Source)> ServerIdleTimeoutAsync(
+        AttachSettings settings, List<string> warnings, CancellationToken ct)
+    {
+        if (settings.ServerIdleTimeout is { } given)
+        {
+            return (given.TotalSeconds, $"--server-idle-timeout {given.TotalSeconds:0.###}s");
+        }
+
+        if (settings.ServerConnectionString is null)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            var timeouts = await PostgresTimeoutProbe.AskAsync(settings.ServerConnectionString, ct).ConfigureAwait(false);
+            return (timeouts.IdleSessionTimeoutSeconds, timeouts.Source);
+        }
+        catch (DbDoctorInputException e)
+        {
+            // The server is optional evidence: the diagnosis goes on without it and says so.
+            warnings.Add(e.Message);
+            return (null, null);
+        }
+    }
+
+    private static IEnumerable<DatabaseEndpoint> Endpoints(HeapFacts? heap, TelemetryFacts telemetry, string? server)
+    {
+        foreach (var pool in heap?.Pools ?? [])
+        {
+            if (pool.Host is { } host && pool.Port is { } port)
+            {
+                yield return new DatabaseEndpoint(host, port, EndpointSources.Pool);
+            }
+        }
+
+        foreach (var series in telemetry.Pools)
+        {
+            if (EndpointOf(series.Name) is { } endpoint)
+            {
+                yield return endpoint with { Source = EndpointSources.Telemetry };
+            }
+        }
+
+        if (server is not null && EndpointOf(server) is { } serverEndpoint)
+        {
+            yield return serverEndpoint with { Source = EndpointSources.ServerOption };
+        }
+    }
+
+    private static DatabaseEndpoint? EndpointOf(string connectionString)
+    {
+        var host = ConnectionStrings.GetValue(connectionString, "Host", "Server");
+        if (host is null || host.Contains(',', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var port = int.TryParse(ConnectionStrings.GetValue(connectionString, "Port"), out var p) ? p : 5432;
+        return new DatabaseEndpoint(host, port, EndpointSources.Telemetry);
+    }
+
+    private static string? RuntimeVersionOf(int pid) =>
+        ProcessLister.List().FirstOrDefault(p => p.Pid == pid)?.RuntimeVersion;
+}

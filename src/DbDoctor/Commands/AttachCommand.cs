@@ -1,0 +1,55 @@
+using System.CommandLine;
+using DbDoctor.Cli;
+
+namespace DbDoctor.Commands;
+
+/// <summary>
+/// <c>dbdoctor attach &lt;pid&gt;</c>: live pool telemetry over EventPipe for a window, then a heap snapshot analysed
+/// like <c>dump</c>, diagnosed together.
+/// </summary>
+public static class AttachCommand
+{
+    public static Command Create()
+    {
+        var pid = new Argument<int>("pid") { Description = "Process id of a running .NET process (see dbdoctor ps)." };
+        var duration = DurationOption.Create("--duration", "How long to listen to the pool telemetry (e.g. 10s, 1m).", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1));
+        var noHeap = new Option<bool>("--no-heap") { Description = "Skip the heap snapshot: telemetry only, the target is never paused." };
+        var keepDump = new Option<FileInfo?>("--keep-dump") { Description = "Keep the heap snapshot at this path instead of deleting it." };
+        var serverIdle = DurationOption.Create("--server-idle-timeout", "After how long idle the server (or a proxy) closes sessions, e.g. 60s: checks pools for stale connections.", null, TimeSpan.Zero);
+        var server = new Option<string?>("--server") { Description = "A connection string to ask the PostgreSQL server its idle_session_timeout (never printed)." };
+        var output = new OutputOptions();
+
+        var command = new Command("attach", "Listen to a running process's pool telemetry, snapshot its heap, and diagnose both together.");
+        command.Arguments.Add(pid);
+        command.Options.Add(duration);
+        command.Options.Add(noHeap);
+        command.Options.Add(keepDump);
+        command.Options.Add(serverIdle);
+        command.Options.Add(server);
+        output.AddTo(command);
+        pid.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0)
+            {
+                result.AddError("pid must be a positive process id.");
+            }
+        });
+
+        command.SetAction((parse, ct) => CommandGuard.RunAsync(async token =>
+        {
+            var settings = new AttachSettings
+            {
+                Pid = parse.GetValue(pid),
+                Duration = parse.GetValue(duration) ?? TimeSpan.FromSeconds(10),
+                NoHeap = parse.GetValue(noHeap),
+                KeepDumpPath = parse.GetValue(keepDump)?.FullName,
+                MaxSqlLength = parse.GetValue(output.MaxSql),
+                ServerIdleTimeout = parse.GetValue(serverIdle),
+                ServerConnectionString = parse.GetValue(server),
+            };
+            var report = await AttachSession.RunAsync(settings, token).ConfigureAwait(false);
+            return await ReportOutput.WriteAsync(report, parse.GetValue(output.Format)!, parse.GetValue(output.Output)).ConfigureAwait(false);
+        }, ct));
+        return command;
+    }
+}

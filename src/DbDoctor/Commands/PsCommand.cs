@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using DbDoctor.Cli;
+using DbDoctor.Telemetry;
+
+namespace DbDoctor.Commands;
+
+/// <summary><c>dbdoctor ps</c>: the .NET processes dbdoctor can attach to, with the database drivers they loaded.</summary>
+public static class PsCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print the list as JSON." };
+        var command = new Command("ps", "List the .NET processes that can be attached, with runtime version and loaded database drivers.");
+        command.Options.Add(json);
+        command.SetAction((parse, ct) => CommandGuard.RunAsync(async _ =>
+        {
+            var processes = ProcessLister.List();
+            var text = parse.GetValue(json) ? AsJson(processes) : AsTable(processes);
+            await Console.Out.WriteAsync(text).ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static string AsTable(IReadOnlyList<DotNetProcessInfo> processes)
+    {
+        if (processes.Count == 0)
+        {
+            return $"No .NET process published a diagnostic socket in {Path.GetTempPath()} (dbdoctor and the target must share TMPDIR).\n";
+        }
+
+        var sb = new StringBuilder();
+        sb.AppendLine($"{"PID",7}  {"RUNTIME",-9}  {"DRIVERS",-40}  COMMAND");
+        foreach (var p in processes.OrderBy(p => p.Pid))
+        {
+            var drivers = p.Drivers.Count == 0 ? "-" : string.Join(", ", p.Drivers.Select(d => d.Version is null ? d.Name : $"{d.Name} {d.Version}"));
+            var command = p.Status == ProcessStatus.Attachable ? p.CommandLine ?? "?" : $"({p.Status}: {p.StatusDetail}) {p.CommandLine}";
+            sb.AppendLine($"{p.Pid,7}  {p.RuntimeVersion ?? "?",-9}  {drivers,-40}  {command}");
+        }
+
+        return sb.ToString();
+    }
+
+    private static string AsJson(IReadOnlyList<DotNetProcessInfo> processes)
+    {
+        var shaped = processes.OrderBy(p => p.Pid).Select(p => new
+        {
+            pid = p.Pid,
+            commandLine = p.CommandLine,
+            runtimeVersion = p.RuntimeVersion,
+            status = p.Status.ToString(),
+            statusDetail = p.StatusDetail,
+            drivers = p.Drivers.Select(d => new { name = d.Name, version = d.Version, path = d.Path }),
+        });
+        return JsonSerializer.Serialize(shaped, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+}
