@@ -36,10 +36,13 @@ public sealed class DbDoctorCliSmokeTests(PostgresServer server)
 
         var console = await DbDoctorCli.RunAsync("dump", dump.Path);
         var json = await DbDoctorCli.RunAsync("dump", dump.Path, "--format", "json");
+        var markdown = await DbDoctorCli.RunAsync("dump", dump.Path, "--format", "markdown");
 
         Assert.True(json.ExitCode == 3, json.ToString());
+        Assert.True(markdown.ExitCode == 3, markdown.ToString());
         Assert.DoesNotContain(PostgresServer.Password, console.AllOutput, StringComparison.Ordinal);
         Assert.DoesNotContain(PostgresServer.Password, json.AllOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(PostgresServer.Password, markdown.AllOutput, StringComparison.Ordinal);
         using var report = json.ParseStdoutJson();
         Assert.Equal(dump.ExpectedCount("leaked-transaction"), CountOf(report, "leaked-transaction", "npgsql"));
     }

@@ -140,6 +140,29 @@ public sealed class ChurnAndStaleRuleTests
     }
 
     [Fact]
+    public void Time_wait_sockets_of_other_processes_are_not_the_targets_churn_when_its_sockets_were_watched()
+    {
+        var sockets = Sockets(timeWait: 3000);
+        sockets = sockets with { WatchSeconds = 10, Endpoints = [sockets.Endpoints[0] with { OpenedByTarget = 3, TimeWaitByTarget = 0 }] };
+        var input = new DiagnosisInput { Target = Target, Heap = Heap(Pool(pooling: false)), Sockets = sockets };
+
+        Assert.Empty(Run(input, FindingKinds.ConnectionChurn));
+    }
+
+    [Fact]
+    public void A_watched_target_opening_connections_is_churn_with_what_the_watch_saw()
+    {
+        var sockets = Sockets(timeWait: 3000);
+        sockets = sockets with { WatchSeconds = 10, Endpoints = [sockets.Endpoints[0] with { OpenedByTarget = 62, TimeWaitByTarget = 40 }] };
+        var input = new DiagnosisInput { Target = Target, Heap = Heap(Pool(pooling: false)), Sockets = sockets };
+
+        var finding = Assert.Single(Run(input, FindingKinds.ConnectionChurn));
+
+        Assert.Contains(finding.Evidence, e => e.Contains("it opened at least 62 new connections to 127.0.0.1:5432 (≥ 6.2 per second", StringComparison.Ordinal)
+                                               && e.Contains("40 of the TIME-WAIT sockets", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Time_wait_sockets_without_any_pool_still_name_the_endpoint_and_say_pooling_is_likely_off()
     {
         var input = new DiagnosisInput { Target = Target, Sockets = Sockets(timeWait: 900) };
@@ -284,6 +307,8 @@ public sealed class ChurnAndStaleRuleTests
         Assert.Equal(2, finding.Count);
         Assert.Contains("2 pooled connections already closed by the server (CLOSE-WAIT)", finding.Title, StringComparison.Ordinal);
         Assert.Contains(finding.Evidence, e => e.StartsWith("OS: 2 sockets of process 4242 to 127.0.0.1:5432 in CLOSE-WAIT", StringComparison.Ordinal));
+        Assert.Equal(Driver, finding.Driver);
+        Assert.Contains("Connection Idle Lifetime", finding.Advice, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,63 @@
+using DbDoctor.EndToEnd.Infrastructure;
+
+namespace DbDoctor.EndToEnd.Dump;
+
+/// <summary>
+/// <c>dbdoctor dump</c> on a heap dump of each SQLite scenario (no server: runs beside the PostgreSQL collection).
+/// An undisposed SQLite reader is collected with its connection, so reader leaks show as leaked connections.
+/// </summary>
+[Collection("sqlite-dumps")]
+public sealed class SqliteDumpTests
+{
+    [Fact]
+    public async Task Transaction_leak_names_each_open_transaction()
+    {
+        // The smoke test's arguments: one dump serves both.
+        var report = await DumpReport.OfAsync(await DumpCache.GetAsync("sqlite-transaction-leak", "--count", "2"));
+
+        report.AssertMatchesHandshake();
+        Assert.Equal(2, report.CountOf("leaked-transaction", "sqlite"));
+        Assert.Equal(2, report.ObjectsOf("leaked-transaction").Count());
+        report.AssertPoolsAreConsistent();
+    }
+
+    [Fact]
+    public async Task Reader_leak_shows_as_one_leaked_connection_per_reader()
+    {
+        var report = await DumpReport.OfAsync(await DumpCache.GetAsync("sqlite-reader-leak", "--count", "3"));
+
+        report.AssertMatchesHandshake();
+        Assert.Equal(3, report.CountOf("leaked-connection", "sqlite"));
+        Assert.Equal(3, report.ObjectsOf("leaked-connection").Count());
+        Assert.Equal(0, report.CountOf("leaked-reader"));
+        report.AssertPoolsAreConsistent();
+    }
+
+    [Fact]
+    public async Task Sprawl_is_one_finding_over_every_tenant_pool()
+    {
+        var dump = await DumpCache.GetAsync("sqlite-sprawl", "--count", "12");
+        var report = await DumpReport.OfAsync(dump);
+
+        report.AssertMatchesHandshake();
+        Assert.Single(report.FindingsOf("pool-sprawl", "sqlite"));
+        Assert.True(report.Pools.Count(p => DumpReport.StringOrNull(p, "driver")!.Contains("sqlite", StringComparison.OrdinalIgnoreCase)) >= 12,
+            string.Join("\n", report.Pools));
+        report.AssertPoolsAreConsistent();
+    }
+
+    [Fact]
+    public async Task Mixed_sqlite_app_yields_each_kind_with_its_own_count()
+    {
+        var report = await DumpReport.OfAsync(await DumpCache.GetAsync("sqlite-mixed"));
+
+        report.AssertMatchesHandshake();
+        Assert.Equal(2, report.CountOf("leaked-transaction", "sqlite"));
+        Assert.Equal(3, report.CountOf("leaked-connection", "sqlite"));
+        Assert.Equal(1, report.FindingsOf("pool-sprawl", "sqlite").Count());
+        report.AssertPoolsAreConsistent();
+    }
+}
+
+[CollectionDefinition("sqlite-dumps")]
+public sealed class SqliteDumpCollection;
