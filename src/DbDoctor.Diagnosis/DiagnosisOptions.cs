@@ -30,6 +30,9 @@ public sealed record DiagnosisOptions
     /// <summary>Connection churn from the OS alone: TIME-WAIT sockets to one database endpoint from which churn is reported.</summary>
     public int ChurnMinTimeWaitSockets { get; init; } = 200;
 
+    /// <summary>Connection churn from the OS with a socket watch: client-side TIME-WAIT sockets proven the target's from which its churn is confirmed.</summary>
+    public int ChurnMinTimeWaitByTarget { get; init; } = 3;
+
     /// <summary>Stale connections: distinct "server closed the session" failures from which the finding is an error, not a warning.</summary>
     public int StaleMinFailuresForError { get; init; } = 1;
 }

@@ -20,12 +20,22 @@ public sealed class PoolSeriesBuilder
 
     public int SamplesSeen { get; private set; }
 
-    /// <summary>Last used/max of any pool: the live display shows the fullest one.</summary>
+    /// <summary>Latest used/max of the fullest pool (highest used/max, or highest used when max is unknown).</summary>
     public (double? Used, double? Max) Fullest()
     {
-        var latest = _pools.Values.Select(p => p.Samples.Values.LastOrDefault()).Where(s => s is not null).ToList();
-        var best = latest.OrderByDescending(s => s!.Max is > 0 && s.Used is not null ? s.Used / s.Max : s!.Used).FirstOrDefault();
-        return (best?.Used, best?.Max);
+        MutableSample? fullest = null;
+        foreach (var pool in _pools.Values)
+        {
+            if (pool.Samples.Count > 0 && Fill(pool.Samples.Values[^1]) > Fill(fullest))
+            {
+                fullest = pool.Samples.Values[^1];
+            }
+        }
+
+        return (fullest?.Used ?? fullest?.CounterBusy, fullest?.Max);
+
+        static double Fill(MutableSample? s) => s is null ? -1
+            : (s.Used ?? s.CounterBusy ?? 0) / (s.Max is > 0 ? s.Max.Value : 1_000_000);
     }
 
     /// <summary>One Npgsql meter reading. <paramref name="time"/> is the start of the metrics batch it came in.</summary>

@@ -15,6 +15,7 @@ public static class TelemetryCollector
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(3);
     private const long ExceptionKeyword = 0x8000;
     private const string SqlClientEventSource = "Microsoft.Data.SqlClient.EventSource";
     private const string RuntimeEventSource = "System.Runtime";
@@ -57,7 +58,8 @@ public static class TelemetryCollector
         }
 
         var window = clock.Elapsed;
-        var exited = !IsAlive(pid);
+        var streamEndedEarly = processing.IsCompleted && window < options.Duration && !ct.IsCancellationRequested;
+        var exited = streamEndedEarly ? await WaitForExitAsync(pid, ExitGrace).ConfigureAwait(false) : !IsAlive(pid);
         return listener.ToFacts(window, exited, processing.Exception?.GetBaseException());
     }
 
@@ -133,6 +135,23 @@ public static class TelemetryCollector
         {
             // The target is gone or the pipe closed; the events already read are kept.
         }
+    }
+
+    /// <summary>A runtime shutting down closes its sessions first and lingers a little: give it time to be gone.</summary>
+    private static async Task<bool> WaitForExitAsync(int pid, TimeSpan grace)
+    {
+        var clock = Stopwatch.StartNew();
+        while (IsAlive(pid))
+        {
+            if (clock.Elapsed > grace)
+            {
+                return false;
+            }
+
+            await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     internal static bool IsAlive(int pid)

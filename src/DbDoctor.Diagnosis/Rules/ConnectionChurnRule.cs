@@ -24,19 +24,30 @@ public sealed class ConnectionChurnRule : IRule
         var sockets = context.Input.Sockets;
         var findings = new List<Finding>();
         var explained = new HashSet<EndpointSockets>();
+        var unmeasured = new Dictionary<EndpointSockets, List<PoolSeries>>();
 
         foreach (var series in context.Series.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             var pools = context.PoolsOf(series);
             var pool = pools.FirstOrDefault(p => !p.Disposed) ?? pools.FirstOrDefault();
             var endpointSockets = ChurnMeasures.SocketsOf(sockets, ChurnMeasures.EndpointOf(pool, series.Name, series.Driver));
+            var rates = ChurnMeasures.RatesOf(series);
             if (endpointSockets is not null)
             {
-                // The telemetry speaks for this endpoint: its TIME-WAIT count is evidence, not a second finding.
-                explained.Add(endpointSockets);
+                if (rates is not null)
+                {
+                    // The telemetry measures connection creation for this endpoint: its TIME-WAIT count is evidence, not a second finding.
+                    explained.Add(endpointSockets);
+                }
+                else
+                {
+                    // Pooling=false: Npgsql reports operations but no connection metrics; the OS has to speak.
+                    unmeasured.TryAdd(endpointSockets, []);
+                    unmeasured[endpointSockets].Add(series);
+                }
             }
 
-            if (ChurnMeasures.RatesOf(series) is not { } rates || !IsChurning(rates, options))
+            if (rates is null || !IsChurning(rates, options))
             {
                 continue;
             }
@@ -51,11 +62,7 @@ public sealed class ConnectionChurnRule : IRule
                 continue;
             }
 
-            var pool = context.Pools
-                .Where(p => p.Host is not null && ChurnMeasures.SameHost(endpoint, p.Host) && (p.Port ?? ChurnMeasures.DefaultPort(p.Driver)) == endpoint.Port)
-                .OrderBy(p => p.Pooling ? 1 : 0).ThenBy(p => p.Disposed ? 1 : 0)
-                .FirstOrDefault();
-            findings.Add(FromSockets(context, endpoint, pool, sockets!));
+            findings.Add(FromSockets(context, endpoint, CauseOf(context, endpoint), sockets!, unmeasured.GetValueOrDefault(endpoint) ?? []));
         }
 
         return findings;
@@ -70,8 +77,27 @@ public sealed class ConnectionChurnRule : IRule
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(sockets);
         ArgumentNullException.ThrowIfNull(options);
+        // Sampling misses short connections, so either sign will do: connections seen opening at the churn rate, or
+        // a few TIME-WAIT sockets on ports the target was seen owning (it closed them itself).
         return sockets.WatchSeconds is not > 0 || endpoint.OpenedByTarget is not { } opened
-            || opened / sockets.WatchSeconds.Value >= options.ChurnMinCreatesPerSecond;
+            || opened / sockets.WatchSeconds.Value >= options.ChurnMinCreatesPerSecond
+            || endpoint.TimeWaitByTarget >= options.ChurnMinTimeWaitByTarget;
+    }
+
+    /// <summary>
+    /// The heap pool that explains churn to an endpoint seen only in the OS: a pool whose settings cause churn first,
+    /// then an unpooled data source (Npgsql keeps one per Pooling=false connection string, even a one-off setup one),
+    /// then any pool to the endpoint.
+    /// </summary>
+    private static PoolFact? CauseOf(DiagnosisContext context, EndpointSockets endpoint)
+    {
+        var candidates = context.Pools
+            .Where(p => !p.Disposed && p.Host is not null && ChurnMeasures.SameHost(endpoint, p.Host) && (p.Port ?? ChurnMeasures.DefaultPort(p.Driver)) == endpoint.Port)
+            .OrderBy(p => p.Address)
+            .ToList();
+        return candidates.FirstOrDefault(p => p.Pooling && ChurnCauses.Of(p, null).TitleSuffix.Length > 0)
+               ?? candidates.FirstOrDefault(p => !p.Pooling)
+               ?? candidates.FirstOrDefault();
     }
 
     public static bool IsChurning(ChurnRates rates, DiagnosisOptions options)
@@ -121,11 +147,18 @@ public sealed class ConnectionChurnRule : IRule
         };
     }
 
-    private static Finding FromSockets(DiagnosisContext context, EndpointSockets endpoint, PoolFact? pool, SocketFacts sockets)
+    private static Finding FromSockets(DiagnosisContext context, EndpointSockets endpoint, PoolFact? pool, SocketFacts sockets, IReadOnlyList<PoolSeries> series)
     {
         var closesPerSecond = endpoint.RecentlyClosed / sockets.ClosedWithinSeconds;
         var cause = ChurnCauses.Of(pool, peakOpen: null);
         var evidence = new List<string> { SocketLine(endpoint, sockets) };
+        var operations = series.Select(s => s.Samples.Where(x => x.OperationsPerSecond is not null).Select(x => x.OperationsPerSecond!.Value).DefaultIfEmpty(0).Average()).Sum();
+        if (operations > 0)
+        {
+            evidence.Add($"Telemetry: {Rate(operations)} operations per second to this endpoint, with no connection metrics (a data source without a pool reports none): " +
+                         $"≈ {Rate(closesPerSecond)} connections closed per second is {Percent(Math.Min(1, closesPerSecond / operations))} of the operations");
+        }
+
         if (pool is null)
         {
             evidence.Add("No pool for this endpoint in the heap and no pool metrics in the telemetry: connections are opened without a pool (Pooling=false) or by a driver DbDoctor does not know");

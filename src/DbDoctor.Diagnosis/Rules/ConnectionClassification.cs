@@ -9,7 +9,7 @@ namespace DbDoctor.Diagnosis.Rules;
 /// </summary>
 public static class ConnectionClassification
 {
-    /// <summary>The finding kind for a checked-out connection, or null for one that is not checked out.</summary>
+    /// <summary>The finding kind for a checked-out connection, or null for one that is not checked out or in ordinary use.</summary>
     public static string? KindOf(ConnectionFact connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -20,7 +20,9 @@ public static class ConnectionClassification
 
         if (connection.Held)
         {
-            return FindingKinds.HeldConnection;
+            // A held connection with a command in flight is a request running at the moment of the snapshot, reached
+            // through its async machinery: ordinary use, not a connection the application keeps checked out.
+            return connection.InFlight ? null : FindingKinds.HeldConnection;
         }
 
         if (connection.Transaction is { Open: true })

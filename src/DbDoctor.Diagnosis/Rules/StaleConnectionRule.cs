@@ -1,3 +1,4 @@
+using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
 
@@ -52,7 +53,14 @@ public sealed class StaleConnectionRule : IRule
     }
 
     private static double MaxIdleSeconds(PoolFact pool) =>
-        (pool.IdleLifetimeSeconds ?? DefaultIdleLifetimeSeconds) + DefaultPruningIntervalSeconds;
+        (pool.IdleLifetimeSeconds ?? DefaultIdleLifetimeSeconds) + PruningIntervalSeconds(pool);
+
+    /// <summary>Not a heap fact: read from the pool's connection string (secrets removed, other keywords kept).</summary>
+    private static double PruningIntervalSeconds(PoolFact pool) =>
+        double.TryParse(ConnectionStrings.GetValue(pool.ConnectionString ?? pool.Name, "Connection Pruning Interval", "ConnectionPruningInterval"),
+            System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? seconds
+            : DefaultPruningIntervalSeconds;
 
     private static Finding Build(
         DiagnosisContext context, string driver, IReadOnlyList<ExceptionGroup> failures, IReadOnlyList<ConnectionFact> broken,

@@ -26,6 +26,8 @@ internal sealed class NpgsqlKnowledge : IDriverKnowledge
     private static readonly string[] ReaderStates = ["BeforeResult", "InResult", "BetweenResults", "Consumed", "Closed", "Disposed"];
 
     private const int BrokenState = 6;
+    private const int ExecutingState = 3;
+    private const int FetchingState = 4;
     private const int ReaderClosedState = 4;
 
     public string Name => "Npgsql";
@@ -156,6 +158,7 @@ internal sealed class NpgsqlKnowledge : IDriverKnowledge
             PoolAddress = pool.IsNull ? null : pool.Address,
             State = state is { } st && st >= 0 && st < ConnectorStates.Length ? ConnectorStates[st] : state.ToString(),
             CheckedOut = checkedOut,
+            InFlight = state is ExecutingState or FetchingState,
             Broken = broken,
             OuterConnection = outer.IsNull ? null : new ObjectRef(outer.Type?.Name ?? "?", outer.Address),
             Transaction = transaction,

@@ -3,16 +3,18 @@ using Microsoft.Diagnostics.Runtime;
 namespace DbDoctor.Heap.Traversal;
 
 /// <summary>
-/// Two mark bits per 8-byte heap granule, one bitset per segment: "reached from an application root" and "live".
-/// Objects are 8-byte aligned on 64-bit, so (address - segment start) / 8 identifies an object without any
-/// per-object dictionary; memory is 2 bits per 8 bytes of heap (1/32 of the heap size).
+/// Mark bits per 8-byte heap granule, one bitset per segment: "reached from an application root" and "live but reached
+/// only through the driver". Objects are 8-byte aligned on 64-bit, so (address - segment start) / 8 identifies an object
+/// without any per-object dictionary. A segment's bitset is allocated the first time something in it is marked: with
+/// .NET's 4 MB regions, empty regions cost nothing, and the driver-only plane stays small because the driver reaches
+/// few objects the application does not. Worst case 2 bits per 8 bytes of heap (1/32 of the heap size).
 /// </summary>
 internal sealed class HeapMarks
 {
     private readonly ulong[] _starts;
     private readonly ulong[] _ends;
-    private readonly ulong[][] _app;
-    private readonly ulong[][] _live;
+    private readonly ulong[]?[] _app;
+    private readonly ulong[]?[] _driverOnly;
     private int _lastSegment;
 
     public HeapMarks(IEnumerable<ClrSegment> segments)
@@ -25,30 +27,27 @@ internal sealed class HeapMarks
         _starts = new ulong[ranges.Length];
         _ends = new ulong[ranges.Length];
         _app = new ulong[ranges.Length][];
-        _live = new ulong[ranges.Length][];
+        _driverOnly = new ulong[ranges.Length][];
         for (var i = 0; i < ranges.Length; i++)
         {
             _starts[i] = ranges[i].Start;
             _ends[i] = ranges[i].End;
-            var words = (long)(((ranges[i].End - ranges[i].Start) / 8 + 63) / 64);
-            _app[i] = new ulong[words];
-            _live[i] = new ulong[words];
         }
     }
 
     public int SegmentCount => _starts.Length;
 
-    /// <summary>Sets the application bit (and live bit). False when it was already set or the address is not on the heap.</summary>
-    public bool TryMarkApplication(ulong address) => TryMark(address, application: true);
+    /// <summary>Sets the application bit. False when the object was already marked or the address is not on the heap.</summary>
+    public bool TryMarkApplication(ulong address) => TryMark(address, _app, alsoMarkedIn: _driverOnly);
 
-    /// <summary>Sets the live bit. False when it was already set or the address is not on the heap.</summary>
-    public bool TryMarkLive(ulong address) => TryMark(address, application: false);
+    /// <summary>Marks the object live (driver-only). False when it was already marked either way or is not on the heap.</summary>
+    public bool TryMarkLive(ulong address) => TryMark(address, _driverOnly, alsoMarkedIn: _app);
 
     public bool IsApplicationReached(ulong address) => Test(address, _app);
 
-    public bool IsLive(ulong address) => Test(address, _live);
+    public bool IsLive(ulong address) => Test(address, _app) || Test(address, _driverOnly);
 
-    private bool TryMark(ulong address, bool application)
+    private bool TryMark(ulong address, ulong[]?[] plane, ulong[]?[] alsoMarkedIn)
     {
         var segment = FindSegment(address);
         if (segment < 0)
@@ -59,39 +58,32 @@ internal sealed class HeapMarks
         var bit = (address - _starts[segment]) / 8;
         var word = (long)(bit >> 6);
         var mask = 1UL << (int)(bit & 63);
-        if (application)
-        {
-            ref var appWord = ref _app[segment][word];
-            if ((appWord & mask) != 0)
-            {
-                return false;
-            }
-
-            appWord |= mask;
-            _live[segment][word] |= mask;
-            return true;
-        }
-
-        ref var liveWord = ref _live[segment][word];
-        if ((liveWord & mask) != 0)
+        if (alsoMarkedIn[segment] is { } other && (other[word] & mask) != 0)
         {
             return false;
         }
 
-        liveWord |= mask;
+        var bits = plane[segment] ??= new ulong[((_ends[segment] - _starts[segment]) / 8 + 63) / 64];
+        ref var markWord = ref bits[word];
+        if ((markWord & mask) != 0)
+        {
+            return false;
+        }
+
+        markWord |= mask;
         return true;
     }
 
-    private bool Test(ulong address, ulong[][] plane)
+    private bool Test(ulong address, ulong[]?[] plane)
     {
         var segment = FindSegment(address);
-        if (segment < 0)
+        if (segment < 0 || plane[segment] is not { } bits)
         {
             return false;
         }
 
         var bit = (address - _starts[segment]) / 8;
-        return (plane[segment][(long)(bit >> 6)] & (1UL << (int)(bit & 63))) != 0;
+        return (bits[(long)(bit >> 6)] & (1UL << (int)(bit & 63))) != 0;
     }
 
     private int FindSegment(ulong address)

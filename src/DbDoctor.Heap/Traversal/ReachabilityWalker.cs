@@ -29,6 +29,7 @@ internal sealed class ReachabilityWalker
     private readonly ClrHeap _heap;
     private readonly HeapMarks _marks;
     private readonly TypeRoleCache _roles;
+    private readonly ObjectScanner _scanner;
     private readonly List<ulong> _barriers = [];
 
     // DFS state: frame i expands _frameObjects[i]; its children are _children[_frameFirst[i].._frameEnd[i]) and
@@ -37,8 +38,7 @@ internal sealed class ReachabilityWalker
     private int[] _frameFirst = new int[256];
     private int[] _frameNext = new int[256];
     private int[] _frameEnd = new int[256];
-    private ulong[] _children = new ulong[4096];
-    private int _childCount;
+    private readonly ReferenceBuffer _children = new();
     private int _depth;
 
     private bool _applicationPhase;
@@ -49,6 +49,7 @@ internal sealed class ReachabilityWalker
         _heap = heap;
         _marks = marks;
         _roles = roles;
+        _scanner = new ObjectScanner(heap, roles);
     }
 
     public Dictionary<ulong, InterestRecord> Interesting { get; } = [];
@@ -83,9 +84,10 @@ internal sealed class ReachabilityWalker
         _currentRoot = new RootEntry(0, "driver internals", RootSource.DriverStatic, null);
         foreach (var barrier in _barriers)
         {
-            if (_heap.GetObjectType(barrier) is { } type)
+            var start = _children.Count;
+            if (_scanner.Read(barrier, out _, _children) is not null)
             {
-                Push(barrier, type);
+                PushFrame(barrier, start);
                 Drain();
             }
         }
@@ -102,7 +104,7 @@ internal sealed class ReachabilityWalker
             }
             else
             {
-                _childCount = _frameFirst[top];
+                _children.Count = _frameFirst[top];
                 _depth--;
             }
         }
@@ -116,16 +118,19 @@ internal sealed class ReachabilityWalker
             return;
         }
 
-        var type = _heap.GetObjectType(address);
-        if (type is null)
+        // The object's references are read with it; they are dropped again below when it is not expanded.
+        var childrenStart = _children.Count;
+        var layout = _scanner.Read(address, out var size, _children);
+        if (layout is null)
         {
             return;
         }
 
         LiveObjects++;
-        LiveBytes += (long)_heap.GetObject(address, type).Size;
+        LiveBytes += (long)size;
 
-        var role = _roles.Get(type);
+        var type = layout.Type;
+        var role = layout.Role;
         if (role.IsInteresting)
         {
             Record(address, type, role);
@@ -135,6 +140,7 @@ internal sealed class ReachabilityWalker
         {
             if (role.Barrier)
             {
+                _children.Count = childrenStart;
                 _barriers.Add(address);
                 return;
             }
@@ -142,16 +148,21 @@ internal sealed class ReachabilityWalker
             if (role.IsTimer && IsDriverTimer(address))
             {
                 // Keep walking the timer queue's linked list, but not into the driver's payload (phase B does that).
+                _children.Count = childrenStart;
                 _barriers.Add(address);
-                var timer = _heap.GetObject(address, type);
-                Push(address, TimerLinks(timer));
+                foreach (var linked in TimerLinks(_heap.GetObject(address, type)))
+                {
+                    _children.AddIfNotNull(linked);
+                }
+
+                PushFrame(address, childrenStart);
                 return;
             }
         }
 
-        if (type.ContainsPointers)
+        if (_children.Count > childrenStart)
         {
-            Push(address, type);
+            PushFrame(address, childrenStart);
         }
     }
 
@@ -168,10 +179,8 @@ internal sealed class ReachabilityWalker
         }
     }
 
-    private void Push(ulong address, ClrType type) =>
-        Push(address, _heap.GetObject(address, type).EnumerateReferenceAddresses(carefully: false, considerDependantHandles: false));
-
-    private void Push(ulong address, IEnumerable<ulong> children)
+    /// <summary>Makes the object the top frame; its children are the buffer's entries from <paramref name="firstChild"/> on.</summary>
+    private void PushFrame(ulong address, int firstChild)
     {
         if (_depth == _frameObjects.Length)
         {
@@ -181,21 +190,10 @@ internal sealed class ReachabilityWalker
             Array.Resize(ref _frameEnd, _depth * 2);
         }
 
-        var start = _childCount;
-        foreach (var child in children)
-        {
-            if (_childCount == _children.Length)
-            {
-                Array.Resize(ref _children, _children.Length * 2);
-            }
-
-            _children[_childCount++] = child;
-        }
-
         _frameObjects[_depth] = address;
-        _frameNext[_depth] = start;
-        _frameFirst[_depth] = start;
-        _frameEnd[_depth] = _childCount;
+        _frameNext[_depth] = firstChild;
+        _frameFirst[_depth] = firstChild;
+        _frameEnd[_depth] = _children.Count;
         _depth++;
     }
 

@@ -108,6 +108,12 @@ public sealed record ConnectionFact
 
     /// <summary>Checked out of its pool (busy). Idle connections are listed only when broken.</summary>
     public bool CheckedOut { get; init; }
+
+    /// <summary>
+    /// A command is running on it at the moment of the snapshot (executing, or its results being read), from the
+    /// driver's own state: in ordinary use by whatever runs that command.
+    /// </summary>
+    public bool InFlight { get; init; }
     public bool Broken { get; init; }
 
     /// <summary>The application-facing connection object (NpgsqlConnection, SqliteConnection), when still alive.</summary>

@@ -15,7 +15,7 @@ public sealed class LiveStatus : IProgress<TelemetryProgress>
     public void Report(TelemetryProgress value)
     {
         var used = value.CurrentUsed is { } u ? $"{u:0}/{value.CurrentMax?.ToString("0", System.Globalization.CultureInfo.InvariantCulture) ?? "?"} used" : "waiting for pool counters";
-        var line = $"  listening {value.Elapsed.TotalSeconds,4:0}/{value.Total.TotalSeconds:0} s | pools {value.Pools} | {used} | exceptions {value.ExceptionEvents}";
+        var line = $"  listening {value.Elapsed.TotalSeconds,4:0}/{value.Total.TotalSeconds:0} s | {used} | exceptions {value.ExceptionEvents}";
         if (_terminal)
         {
             Console.Error.Write("\r" + line.PadRight(Math.Min(Console.WindowWidth > 0 ? Console.WindowWidth - 1 : 100, 100)));

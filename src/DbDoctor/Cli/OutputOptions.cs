@@ -27,7 +27,8 @@ public sealed class OutputOptions
         Format.AcceptOnlyFromAmong("console", "json", "markdown");
         MaxSql.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 10)
+            // Read the token ourselves: a validator that converts would throw on "abc" instead of reporting it.
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out var value) && value < 10)
             {
                 result.AddError("--max-sql must be at least 10.");
             }

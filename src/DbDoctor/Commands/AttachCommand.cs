@@ -29,7 +29,8 @@ public static class AttachCommand
         output.AddTo(command);
         pid.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() <= 0)
+            // Read the token ourselves: a validator that converts would throw on "abc" instead of reporting it.
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out var value) && value <= 0)
             {
                 result.AddError("pid must be a positive process id.");
             }

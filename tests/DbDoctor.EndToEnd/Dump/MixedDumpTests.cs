@@ -24,8 +24,8 @@ public sealed class MixedDumpTests(PostgresServer server)
         {
             foreach (var expected in report.Dump.Info.GetProperty(driver).EnumerateObject())
             {
-                Assert.True(expected.Value.GetInt32() == report.CountOf(expected.Name, driver),
-                    $"{driver} {expected.Name}: expected {expected.Value.GetInt32()}, got {report.CountOf(expected.Name, driver)}. {report.Summary()}");
+                Assert.True(expected.Value.GetInt32() == report.OccurrencesOf(expected.Name, driver),
+                    $"{driver} {expected.Name}: expected {expected.Value.GetInt32()}, got {report.OccurrencesOf(expected.Name, driver)}. {report.Summary()}");
             }
         }
     }
@@ -42,7 +42,7 @@ public sealed class MixedDumpTests(PostgresServer server)
 
         report.AssertPoolsAreConsistent();
         var tenantPrefix = report.Dump.Info.GetProperty("tenantApplicationNamePrefix").GetString()!;
-        var tenantPools = report.Pools.Where(p => DumpReport.StringOrNull(p, "name")!.Contains(tenantPrefix, StringComparison.Ordinal)).ToList();
+        var tenantPools = report.PoolingPools.Where(p => DumpReport.StringOrNull(p, "name")!.Contains(tenantPrefix, StringComparison.Ordinal)).ToList();
         Assert.Equal(2, tenantPools.Count);
         Assert.All(tenantPools, p => Assert.DoesNotContain("application", DumpReport.Strings(p, "retainedBy")));
     }

@@ -93,7 +93,7 @@ public sealed class NpgsqlDumpTests(PostgresServer server)
         AssertServerPids(objects, Sessions(dump).Where(s => s.Query.StartsWith("SELECT count(*) FROM pg_class", StringComparison.Ordinal)), report);
         AssertRootPaths(objects);
         report.AssertPoolsAreConsistent();
-        var main = Assert.Single(report.Pools, p => DumpReport.StringOrNull(p, "driver")!.Contains("npgsql", StringComparison.OrdinalIgnoreCase));
+        var main = Assert.Single(report.PoolingPools);
         Assert.Equal(5, DumpReport.IntOrNull(main, "busy"));
     }
 
@@ -109,7 +109,7 @@ public sealed class NpgsqlDumpTests(PostgresServer server)
         report.AssertMatchesHandshake();
         report.AssertPoolsAreConsistent();
         var tenantPrefix = dump.Info.GetProperty("tenantApplicationNamePrefix").GetString()!;
-        var tenantPools = report.Pools.Where(p => DumpReport.StringOrNull(p, "name")!.Contains(tenantPrefix, StringComparison.Ordinal)).ToList();
+        var tenantPools = report.PoolingPools.Where(p => DumpReport.StringOrNull(p, "name")!.Contains(tenantPrefix, StringComparison.Ordinal)).ToList();
         Assert.True(tenantPools.Count == 3, $"{tenantPools.Count} tenant pools: {string.Join("\n", report.Pools)}");
         foreach (var pool in tenantPools)
         {
@@ -122,7 +122,7 @@ public sealed class NpgsqlDumpTests(PostgresServer server)
         var leakedAddresses = report.ObjectsOf("leaked-pool").Select(o => DumpReport.StringOrNull(o, "address")).Order().ToList();
         Assert.Equal(tenantPools.Select(p => DumpReport.StringOrNull(p, "address")).Order(), leakedAddresses);
 
-        var held = Assert.Single(report.Pools, p => !tenantPools.Contains(p));
+        var held = Assert.Single(report.PoolingPools, p => !tenantPools.Contains(p));
         Assert.Contains("application", DumpReport.Strings(held, "retainedBy"));
     }
 
@@ -143,7 +143,7 @@ public sealed class NpgsqlDumpTests(PostgresServer server)
         Assert.Equal(listenSession.Pid, DumpReport.IntOrNull(listener, "serverPid"));
 
         report.AssertPoolsAreConsistent();
-        var main = Assert.Single(report.Pools);
+        var main = Assert.Single(report.PoolingPools);
         Assert.Contains("application", DumpReport.Strings(main, "retainedBy"));
     }
 }

@@ -150,6 +150,22 @@ public sealed class ChurnAndStaleRuleTests
     }
 
     [Fact]
+    public void A_pool_whose_settings_churn_is_the_cause_rather_than_a_one_off_unpooled_setup_data_source()
+    {
+        var input = new DiagnosisInput
+        {
+            Target = Target,
+            Heap = Heap(Pool(pooling: false), Pool(min: 0, idleLifetime: 1) with { Address = 0x7f0990 }),
+            Sockets = Sockets(timeWait: 600),
+        };
+
+        var finding = Assert.Single(Run(input, FindingKinds.ConnectionChurn));
+
+        Assert.Contains("Connection Idle Lifetime=1, Minimum Pool Size=0", finding.Title, StringComparison.Ordinal);
+        Assert.DoesNotContain("Pooling=false", finding.Title, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_watched_target_opening_connections_is_churn_with_what_the_watch_saw()
     {
         var sockets = Sockets(timeWait: 3000);
@@ -160,6 +176,29 @@ public sealed class ChurnAndStaleRuleTests
 
         Assert.Contains(finding.Evidence, e => e.Contains("it opened at least 62 new connections to 127.0.0.1:5432 (≥ 6.2 per second", StringComparison.Ordinal)
                                                && e.Contains("40 of the TIME-WAIT sockets", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_series_without_connection_metrics_does_not_hide_the_sockets_and_gives_the_operation_rate()
+    {
+        var unpooledSeries = new PoolSeries
+        {
+            Driver = Driver,
+            Name = "Host=127.0.0.1;Port=5432;Database=shop;Pooling=False",
+            Samples = [new PoolSample { Time = 1, Used = 1, Idle = 0, OperationsPerSecond = 150 }, new PoolSample { Time = 2, Used = 0, Idle = 0, OperationsPerSecond = 170 }],
+        };
+        var input = new DiagnosisInput
+        {
+            Target = Target,
+            Heap = Heap(Pool(pooling: false)),
+            Telemetry = new TelemetryFacts { WindowSeconds = 5, Pools = [unpooledSeries] },
+            Sockets = Sockets(timeWait: 9000) with { TargetUptimeSeconds = 600 },
+        };
+
+        var finding = Assert.Single(Run(input, FindingKinds.ConnectionChurn));
+
+        Assert.Contains("(Pooling=false)", finding.Title, StringComparison.Ordinal);
+        Assert.Contains(finding.Evidence, e => e.Contains("160 operations per second to this endpoint", StringComparison.Ordinal) && e.Contains("≈ 150 connections closed per second is 94% of the operations", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -309,6 +348,16 @@ public sealed class ChurnAndStaleRuleTests
         Assert.Contains(finding.Evidence, e => e.StartsWith("OS: 2 sockets of process 4242 to 127.0.0.1:5432 in CLOSE-WAIT", StringComparison.Ordinal));
         Assert.Equal(Driver, finding.Driver);
         Assert.Contains("Connection Idle Lifetime", finding.Advice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_pruning_interval_comes_from_the_pools_connection_string()
+    {
+        var pool = Pool(min: 0, idleLifetime: 1, idle: 1) with { ConnectionString = "Host=127.0.0.1;Connection Idle Lifetime=1;Connection Pruning Interval=1" };
+        var input = new DiagnosisInput { Target = Target, Heap = Heap(pool), ServerIdleTimeoutSeconds = 3 };
+
+        Assert.Empty(Run(input, FindingKinds.StaleConnection));
+        Assert.Single(Run(input with { Heap = Heap(pool with { ConnectionString = "Host=127.0.0.1;Connection Idle Lifetime=1" }) }, FindingKinds.StaleConnection));
     }
 
     [Fact]
