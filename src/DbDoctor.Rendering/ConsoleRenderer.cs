@@ -124,27 +124,55 @@ public sealed class ConsoleRenderer : IReportRenderer
         console.WriteLine();
         console.Write(new Text($"Pools ({report.Pools.Count})", new Style(decoration: Decoration.Bold)));
         console.WriteLine();
+        // Pool names are long connection strings: they go below the table, keyed by number, so the columns stay readable.
         var table = new Table().Border(TableBorder.Simple);
-        foreach (var column in new[] { "Driver", "Name", "Max", "Total", "Idle", "Busy", "Disposed", "Retained by", "Orphaned/Held" })
+        foreach (var column in new[] { "#", "Driver", "Max", "Total", "Idle", "Busy", "Orphaned", "Held", "Disposed", "Retained by" })
         {
             table.AddColumn(new TableColumn(new Text(column)));
         }
 
+        var number = 0;
         foreach (var p in report.Pools)
         {
             table.AddRow(Cells(
-                p.Driver,
-                p.Name,
+                $"{++number}",
+                ShortDriver(p.Driver),
                 p.Pooling ? Number(p.Max) : "no pooling",
                 Number(p.Total),
                 Number(p.Idle),
                 Number(p.Busy),
+                Number(p.Orphaned),
+                Number(p.Held),
                 p.Disposed ? "yes" : "no",
-                p.RetainedBy.Count == 0 ? "-" : string.Join(", ", p.RetainedBy),
-                $"{p.Orphaned}/{p.Held}"));
+                p.RetainedBy.Count == 0 ? "-" : string.Join(", ", p.RetainedBy.Select(ShortRetainer))));
         }
 
         console.Write(table);
+        number = 0;
+        foreach (var p in report.Pools)
+        {
+            var holder = p.Holder is null ? "" : $"  (held by {p.Holder})";
+            console.Write(new Text($"  #{++number} {p.Name}{holder}"));
+            console.WriteLine();
+        }
+    }
+
+    /// <summary>"Microsoft.Data.Sqlite" -> "Sqlite": the table is for people; JSON keeps full names.</summary>
+    private static string ShortDriver(string driver) => driver[(driver.LastIndexOf('.') + 1)..];
+
+    /// <summary>"static:Npgsql.MetricsReporter.Reporters" -> "static MetricsReporter.Reporters" (type and field, no namespace).</summary>
+    private static string ShortRetainer(string retainer)
+    {
+        const string prefix = "static:";
+        if (!retainer.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return retainer;
+        }
+
+        var name = retainer[prefix.Length..];
+        var field = name.LastIndexOf('.');
+        var type = field > 0 ? name.LastIndexOf('.', field - 1) : -1;
+        return "static " + (type >= 0 ? name[(type + 1)..] : name);
     }
 
     private static void WriteTelemetry(IAnsiConsole console, Report report)

@@ -194,9 +194,9 @@ public sealed class ConnectionChurnRule : IRule
     {
         var serverSide = e.ServerSideTimeWait > 0 ? $" + {e.ServerSideTimeWait} on the server side" : "";
         var others = string.Join(", ", e.ByState.Where(kv => kv.Key is not "ESTABLISHED" and not "TIME_WAIT").OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value} {kv.Key}"));
-        return $"Sockets to {e.Host}:{e.Port} (process {sockets.Pid}): {e.TimeWait} in TIME-WAIT{serverSide} " +
+        return $"Sockets to {e.Host}:{e.Port} in the network namespace of process {sockets.Pid}: {e.TimeWait} in TIME-WAIT{serverSide} " +
                $"(≈ {Rate(e.RecentlyClosed / sockets.ClosedWithinSeconds)} closes per second over the last {Text.Duration(sockets.ClosedWithinSeconds)}{(sockets.ClosedWithinSeconds < sockets.TimeWaitSeconds ? ", the process's age" : "")}), " +
-               $"{e.Established} ESTABLISHED ({e.EstablishedByTarget} owned by the process){(others.Length > 0 ? ", " + others : "")}";
+               $"{e.Established} ESTABLISHED ({e.EstablishedByTarget} owned by process {sockets.Pid}){(others.Length > 0 ? ", " + others : "")}";
     }
 
     /// <summary>Without a pool, the driver is the only networked one the heap saw, else the one of the port's database.</summary>

@@ -3,14 +3,17 @@ using Microsoft.Diagnostics.Runtime;
 namespace DbDoctor.Heap.Traversal;
 
 /// <summary>
-/// Mark bits per 8-byte heap granule, one bitset per segment: "reached from an application root" and "live but reached
-/// only through the driver". Objects are 8-byte aligned on 64-bit, so (address - segment start) / 8 identifies an object
-/// without any per-object dictionary. A segment's bitset is allocated the first time something in it is marked: with
-/// .NET's 4 MB regions, empty regions cost nothing, and the driver-only plane stays small because the driver reaches
-/// few objects the application does not. Worst case 2 bits per 8 bytes of heap (1/32 of the heap size).
+/// Mark bits per 16-byte heap granule, one bitset per segment: "reached from an application root" and "live but reached
+/// only through the driver". The smallest object is 24 bytes (3 pointers), so two objects never start in the same
+/// 16-byte granule: (address - segment start) / 16 identifies an object without any per-object dictionary. A segment's
+/// bitset is allocated the first time something in it is marked: with .NET's regions, empty regions cost nothing, and
+/// the driver-only plane stays small because the driver reaches few objects the application does not. Worst case
+/// 2 bits per 16 bytes of heap (1/64 of the heap size).
 /// </summary>
 internal sealed class HeapMarks
 {
+    private const ulong GranuleBytes = 16;
+
     private readonly ulong[] _starts;
     private readonly ulong[] _ends;
     private readonly ulong[]?[] _app;
@@ -55,7 +58,7 @@ internal sealed class HeapMarks
             return false;
         }
 
-        var bit = (address - _starts[segment]) / 8;
+        var bit = (address - _starts[segment]) / GranuleBytes;
         var word = (long)(bit >> 6);
         var mask = 1UL << (int)(bit & 63);
         if (alsoMarkedIn[segment] is { } other && (other[word] & mask) != 0)
@@ -63,7 +66,7 @@ internal sealed class HeapMarks
             return false;
         }
 
-        var bits = plane[segment] ??= new ulong[((_ends[segment] - _starts[segment]) / 8 + 63) / 64];
+        var bits = plane[segment] ??= new ulong[((_ends[segment] - _starts[segment]) / GranuleBytes + 63) / 64];
         ref var markWord = ref bits[word];
         if ((markWord & mask) != 0)
         {
@@ -82,7 +85,7 @@ internal sealed class HeapMarks
             return false;
         }
 
-        var bit = (address - _starts[segment]) / 8;
+        var bit = (address - _starts[segment]) / GranuleBytes;
         return (bits[(long)(bit >> 6)] & (1UL << (int)(bit & 63))) != 0;
     }
 

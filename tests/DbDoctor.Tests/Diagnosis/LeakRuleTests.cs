@@ -82,6 +82,23 @@ public class LeakRuleTests
     }
 
     [Fact]
+    public void Held_connection_with_a_command_in_flight_is_ordinary_use_not_a_held_connection()
+    {
+        var heap = Heap([NpgsqlPool(Pool, busy: 2)],
+        [
+            Connector(0x10, Pool, held: true, holder: "Worker.ListenLoop"),
+            Connector(0x20, Pool, held: true, holder: "static System.Threading.TimerQueue.<Instances>k__BackingField") with { InFlight = true, State = "Executing" },
+        ]);
+
+        var report = Diagnose(heap);
+
+        var held = Single(report, FindingKinds.HeldConnection);
+        Assert.Equal(1, held.Count);
+        Assert.Equal("0x10", held.Objects.Single().Address);
+        Assert.DoesNotContain(report.Findings, f => f.Severity != Severities.Info);
+    }
+
+    [Fact]
     public void Idle_connections_are_not_reported()
     {
         var heap = Heap([NpgsqlPool(Pool, idle: 3)], Range(3, 0x1000, a => Connector(a, Pool, checkedOut: false)).ToList());
