@@ -1,27 +1,45 @@
+using System.Globalization;
+using System.Text.Json;
 using DbDoctor.EndToEnd.Infrastructure;
-using DbDoctor.Telemetry;
 
 namespace DbDoctor.EndToEnd;
 
-/// <summary>`dbdoctor ps`: the process lister finds a real service, its runtime and its driver, and hides its secrets.</summary>
+/// <summary>`dbdoctor ps` through the CLI: a real service is listed with its runtime and driver, and its secrets hidden.</summary>
 [Collection("postgres")]
 public sealed class PsTests(PostgresServer server)
 {
+    private static async Task<List<JsonElement>> ListAsJsonAsync()
+    {
+        var result = await DbDoctorCli.RunAsync("ps", "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var document = result.ParseStdoutJson();
+        return [.. document.RootElement.EnumerateArray().Select(p => p.Clone())];
+    }
+
     [Fact]
     public async Task A_running_npgsql_service_is_listed_as_attachable_with_runtime_and_driver_version()
     {
         using var app = await TestApp.StartAsync("npgsql-healthy", "--pg", server.ConnectionString, "--app-name", $"e2e-ps-{Guid.NewGuid():N}"[..26]);
+        var npgsqlVersion = typeof(Npgsql.NpgsqlConnection).Assembly.GetName().Version!.ToString(3);
 
-        var listed = Assert.Single(ProcessLister.List(), p => p.Pid == app.Pid);
+        var listed = Assert.Single(await ListAsJsonAsync(), p => p.GetProperty("pid").GetInt32() == app.Pid);
+        var table = await DbDoctorCli.RunAsync("ps");
 
-        Assert.Equal(ProcessStatus.Attachable, listed.Status);
-        Assert.Null(listed.StatusDetail);
-        Assert.Equal(Environment.Version.ToString(), listed.RuntimeVersion);
-        var npgsql = Assert.Single(listed.Drivers, d => d.Name == "Npgsql");
-        Assert.Equal(typeof(Npgsql.NpgsqlConnection).Assembly.GetName().Version!.ToString(3), npgsql.Version);
-        Assert.Contains("DbDoctor.TestApp", listed.CommandLine, StringComparison.Ordinal);
-        Assert.Contains("npgsql-healthy", listed.CommandLine, StringComparison.Ordinal);
-        Assert.DoesNotContain(PostgresServer.Password, listed.CommandLine, StringComparison.Ordinal);
+        Assert.Equal("Attachable", listed.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, listed.GetProperty("statusDetail").ValueKind);
+        Assert.Equal(Environment.Version.ToString(), listed.GetProperty("runtimeVersion").GetString());
+        var npgsql = Assert.Single(listed.GetProperty("drivers").EnumerateArray(), d => d.GetProperty("name").GetString() == "Npgsql");
+        Assert.Equal(npgsqlVersion, npgsql.GetProperty("version").GetString());
+        var commandLine = listed.GetProperty("commandLine").GetString()!;
+        Assert.Contains("DbDoctor.TestApp", commandLine, StringComparison.Ordinal);
+        Assert.Contains("npgsql-healthy", commandLine, StringComparison.Ordinal);
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        var row = Assert.Single(table.Stdout.Split('\n'), l => l.TrimStart().StartsWith(app.Pid.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal));
+        Assert.Contains($"Npgsql {npgsqlVersion}", row, StringComparison.Ordinal);
+        Assert.Contains("npgsql-healthy", row, StringComparison.Ordinal);
+        Assert.DoesNotContain(PostgresServer.Password, table.AllOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(PostgresServer.Password, commandLine, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -29,10 +47,10 @@ public sealed class PsTests(PostgresServer server)
     {
         var app = await TestApp.StartAsync("npgsql-healthy", "--pg", server.ConnectionString, "--app-name", $"e2e-ps-{Guid.NewGuid():N}"[..26]);
         var pid = app.Pid;
-        Assert.Contains(ProcessLister.List(), p => p.Pid == pid);
+        Assert.Contains(await ListAsJsonAsync(), p => p.GetProperty("pid").GetInt32() == pid);
 
         app.Dispose();
 
-        Assert.DoesNotContain(ProcessLister.List(), p => p.Pid == pid);
+        Assert.DoesNotContain(await ListAsJsonAsync(), p => p.GetProperty("pid").GetInt32() == pid);
     }
 }

@@ -45,14 +45,16 @@ public static class StaleSignals
     }
 
     /// <summary>
-    /// A driver wraps the I/O error it caught (NpgsqlException around IOException around SocketException), and each
-    /// level raises its own ExceptionThrown event: count the driver's exceptions when there are any, else the rest.
+    /// One failure raises several exceptions (Npgsql: EndOfStreamException, wrapped in NpgsqlException, then the
+    /// server's 57P05 PostgresException), each its own group with the same first and last time. Groups seen at the
+    /// same times are one failure chain and count once (their largest count); chains at other times add up.
     /// </summary>
     public static int DistinctFailures(IReadOnlyList<ExceptionGroup> failures)
     {
         ArgumentNullException.ThrowIfNull(failures);
-        var driverRaised = failures.Where(f => DriverTerms.FamilyOf(f.Type) != DriverFamily.Other).ToList();
-        return (driverRaised.Count > 0 ? driverRaised : failures).Sum(f => f.Count);
+        return failures
+            .GroupBy(f => (First: Math.Round(f.FirstSeen, 1), Last: Math.Round(f.LastSeen, 1)))
+            .Sum(chain => chain.Max(f => f.Count));
     }
 
     public static string Advice(string driver, double? serverTimeoutSeconds, IReadOnlyList<PoolFact> pools)
@@ -80,9 +82,15 @@ public static class StaleSignals
             return "set the pool's idle lifetime (SqlClient: Connection Lifetime, applied when a connection returns to the pool) below that timeout, and do not keep a Min Pool Size of connections that sit idle past it.";
         }
 
-        var idle = timeout is { } t ? Seconds(Math.Max(1, Math.Floor(t / 2))) : "half the server's timeout";
-        var pruning = timeout is { } t2 ? Seconds(Math.Max(1, Math.Floor(t2 / 4))) : "a quarter of it";
         var min = pools.Any(p => p.Min is > 0) ? " and Minimum Pool Size=0 (connections kept for the minimum are never pruned)" : "";
+        if (timeout is not { } t)
+        {
+            return $"set Connection Idle Lifetime to about half that timeout and Connection Pruning Interval to a quarter of it{min}, so Npgsql closes idle connections before the server does; " +
+                   "or set Keepalive (seconds) below it so Npgsql sends a keepalive query on idle connections, which also resets the server's idle timer.";
+        }
+
+        var idle = Seconds(Math.Max(1, Math.Floor(t / 2)));
+        var pruning = Seconds(Math.Max(1, Math.Floor(t / 4)));
         return $"set Connection Idle Lifetime={idle} and Connection Pruning Interval={pruning}{min} so Npgsql closes idle connections before the server does; " +
                $"or set Keepalive={idle} so Npgsql sends a keepalive query on idle connections, which also resets the server's idle timer.";
     }

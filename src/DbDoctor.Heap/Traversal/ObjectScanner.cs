@@ -253,7 +253,7 @@ internal sealed class ReferenceBuffer
 }
 
 /// <summary>
-/// A small direct-mapped cache of dump memory in 32 KB blocks (4 MB in all). Dump memory never changes, so a cached
+/// A small direct-mapped cache of dump memory in 32 KB blocks (1 MB in all). Dump memory never changes, so a cached
 /// block is always right; what the cache buys is fewer reads of the dump file. Requests bigger than a block, and blocks
 /// the dump does not fully contain, go straight to the reader.
 /// </summary>
@@ -261,7 +261,7 @@ internal sealed class DumpBlockCache
 {
     private const int BlockShift = 15;
     private const int BlockSize = 1 << BlockShift;
-    private const int Slots = 128;
+    private const int Slots = 32;
 
     private readonly IDataReader _reader;
     private readonly byte[][] _blocks = new byte[Slots][];

@@ -27,7 +27,8 @@ public sealed class SocketWatch : IAsyncDisposable
     private SocketWatch(int pid, TimeSpan interval)
     {
         _pid = pid;
-        _sampling = Task.Run(() => SampleLoopAsync(interval, _stop.Token));
+        // A thread of its own: the sampling must keep its pace while the thread pool is busy decoding EventPipe events.
+        _sampling = Task.Factory.StartNew(() => SampleLoop(interval, _stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     public static SocketWatch Start(int pid, TimeSpan? interval = null) => new(pid, interval ?? DefaultInterval);
@@ -80,9 +81,8 @@ public sealed class SocketWatch : IAsyncDisposable
         return endpoint with { OpenedByTarget = opened.Count, TimeWaitByTarget = timeWaitByTarget };
     }
 
-    private async Task SampleLoopAsync(TimeSpan interval, CancellationToken stop)
+    private void SampleLoop(TimeSpan interval, CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(interval);
         do
         {
             try
@@ -95,19 +95,7 @@ public sealed class SocketWatch : IAsyncDisposable
                 return;
             }
         }
-        while (await Tick(timer, stop).ConfigureAwait(false));
-    }
-
-    private static async Task<bool> Tick(PeriodicTimer timer, CancellationToken stop)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stop).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (!stop.WaitHandle.WaitOne(interval));
     }
 
     private void Sample()

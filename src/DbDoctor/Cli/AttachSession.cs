@@ -41,6 +41,11 @@ public static class AttachSession
             await Console.Error.WriteLineAsync($"dbdoctor: process {settings.Pid} exited during the window; reporting what was collected.").ConfigureAwait(false);
         }
 
+        if (settings.NoHeap)
+        {
+            warnings.Add("No heap snapshot was taken (--no-heap): the findings come from the live telemetry alone, and the target was never paused.");
+        }
+
         HeapFacts? heap = null;
         double? pauseSeconds = null;
         string? keptDump = null;
@@ -78,8 +83,9 @@ public static class AttachSession
 
         return report with
         {
+            // No heap (--no-heap, or the target exited): no snapshot section, rather than one that reads "0 objects".
             Snapshot = report.Snapshot is null
-                ? new SnapshotReport { TargetPauseSeconds = pauseSeconds }
+                ? null
                 : report.Snapshot with { TargetPauseSeconds = pauseSeconds, DumpPath = keptDump },
             Warnings = [.. warnings, .. report.Warnings],
         };

@@ -92,6 +92,7 @@ public sealed class NpgsqlDumpTests(PostgresServer server)
         var objects = report.ObjectsOf("leaked-connection").ToList();
         AssertServerPids(objects, Sessions(dump).Where(s => s.Query.StartsWith("SELECT count(*) FROM pg_class", StringComparison.Ordinal)), report);
         AssertRootPaths(objects);
+        Assert.All(objects, o => Assert.Equal("SELECT count(*) FROM pg_class", DumpReport.StringOrNull(o, "sql")));
         report.AssertPoolsAreConsistent();
         var main = Assert.Single(report.PoolingPools);
         Assert.Equal(5, DumpReport.IntOrNull(main, "busy"));

@@ -52,10 +52,18 @@ public static class ChildProcess
         return info;
     }
 
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? stdin = null)
+    /// <param name="environment">Variables to set for the child (e.g. a private TMPDIR), on top of the inherited ones.</param>
+    public static async Task<ProcessResult> RunAsync(
+        string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var started = Stopwatch.StartNew();
-        using var process = Process.Start(StartInfo(fileName, arguments))
+        var info = StartInfo(fileName, arguments);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)
             ?? throw new InvalidOperationException($"Could not start {fileName}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -32,9 +32,9 @@ public static class DbDoctorCli
 
     public static string DllPath => ChildProcess.ProgramPath("dbdoctor");
 
-    public static async Task<CliResult> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null)
+    public static async Task<CliResult> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var result = await ChildProcess.RunAsync(ChildProcess.DotnetHost, [DllPath, .. arguments], timeout ?? DefaultTimeout);
+        var result = await ChildProcess.RunAsync(ChildProcess.DotnetHost, [DllPath, .. arguments], timeout ?? DefaultTimeout, stdin: null, environment);
         return new CliResult(result.ExitCode, result.Stdout, result.Stderr, result.Duration);
     }
 

@@ -70,9 +70,16 @@ public sealed class TestApp : IDisposable
 
     public static string DllPath => ChildProcess.ProgramPath("DbDoctor.TestApp");
 
-    public static async Task<TestApp> StartAsync(string scenario, IEnumerable<string> arguments, TimeSpan? handshakeTimeout = null)
+    /// <param name="environment">Variables to set for the app (e.g. a private TMPDIR, where its diagnostic socket then lives).</param>
+    public static async Task<TestApp> StartAsync(
+        string scenario, IEnumerable<string> arguments, TimeSpan? handshakeTimeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = ChildProcess.StartInfo(ChildProcess.DotnetHost, [DllPath, scenario, .. arguments]);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start the test app for {scenario}.");
         var app = new TestApp(scenario, process);
         process.ErrorDataReceived += (_, e) =>

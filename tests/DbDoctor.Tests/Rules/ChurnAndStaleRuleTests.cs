@@ -271,6 +271,7 @@ public sealed class ChurnAndStaleRuleTests
                 [
                     new ExceptionGroup { Type = "Npgsql.PostgresException", Message = "57P05: terminating connection due to idle-session timeout", Count = 3, Events = 9, FirstSeen = 2, LastSeen = 10 },
                     new ExceptionGroup { Type = "System.IO.EndOfStreamException", Message = "Attempted to read past the end of the stream.", Count = 3, Events = 3, FirstSeen = 2, LastSeen = 10 },
+                    new ExceptionGroup { Type = "Npgsql.NpgsqlException", Message = "Exception while reading from stream", Count = 3, Events = 3, FirstSeen = 2.02, LastSeen = 10.01 },
                     new ExceptionGroup { Type = "System.TimeoutException", Message = "unrelated", Count = 5 },
                 ],
             },
@@ -371,6 +372,20 @@ public sealed class ChurnAndStaleRuleTests
         };
 
         Assert.Empty(Run(input, FindingKinds.StaleConnection));
+    }
+
+    [Fact]
+    public void One_failure_raising_a_chain_of_exceptions_counts_once_and_failures_at_other_times_add_up()
+    {
+        ExceptionGroup[] failures =
+        [
+            new() { Type = "System.IO.EndOfStreamException", Message = "Attempted to read past the end of the stream.", Count = 2, FirstSeen = 3.81, LastSeen = 3.83 },
+            new() { Type = "Npgsql.NpgsqlException", Message = "Exception while reading from stream", Count = 2, FirstSeen = 3.8, LastSeen = 3.8 },
+            new() { Type = "Npgsql.PostgresException", Message = "57P05: terminating connection due to idle-session timeout", Count = 2, FirstSeen = 3.8, LastSeen = 3.8 },
+            new() { Type = "System.Net.Sockets.SocketException", Message = "Connection reset by peer", Count = 5, FirstSeen = 7, LastSeen = 9 },
+        ];
+
+        Assert.Equal(7, StaleSignals.DistinctFailures(failures));
     }
 
     [Theory]
