@@ -3,16 +3,17 @@ using Microsoft.Diagnostics.Runtime;
 namespace DbDoctor.Heap.Traversal;
 
 /// <summary>
-/// Mark bits per 16-byte heap granule, one bitset per segment: "reached from an application root" and "live but reached
+/// Mark bits per 24-byte heap granule, one bitset per segment: "reached from an application root" and "live but reached
 /// only through the driver". The smallest object is 24 bytes (3 pointers), so two objects never start in the same
-/// 16-byte granule: (address - segment start) / 16 identifies an object without any per-object dictionary. A segment's
+/// 24-byte granule: (address - segment start) / 24 identifies an object without any per-object dictionary. A segment's
 /// bitset is allocated the first time something in it is marked: with .NET's regions, empty regions cost nothing, and
 /// the driver-only plane stays small because the driver reaches few objects the application does not. Worst case
-/// 2 bits per 16 bytes of heap (1/64 of the heap size).
+/// 2 bits per 24 bytes of heap (1/96 of the heap size).
 /// </summary>
 internal sealed class HeapMarks
 {
-    private const ulong GranuleBytes = 16;
+    // The minimum object size on 64-bit; a division by a constant compiles to a multiplication.
+    private const ulong GranuleBytes = 24;
 
     private readonly ulong[] _starts;
     private readonly ulong[] _ends;

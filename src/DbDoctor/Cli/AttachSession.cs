@@ -29,6 +29,8 @@ public static class AttachSession
     public static async Task<Report> RunAsync(AttachSettings settings, CancellationToken ct)
     {
         var status = new LiveStatus();
+        // Sampled through the whole window: TIME-WAIT sockets belong to no process, so only a watch ties them to the target.
+        await using var watch = SocketWatch.Start(settings.Pid);
         var telemetry = await TelemetryCollector.CollectAsync(
             settings.Pid, new TelemetryOptions { Duration = settings.Duration }, status, ct).ConfigureAwait(false);
         status.Done();
@@ -69,7 +71,7 @@ public static class AttachSession
             RuntimeVersion = heap?.Target.RuntimeVersion ?? RuntimeVersionOf(settings.Pid),
         };
         var (idleTimeout, idleTimeoutSource) = await ServerIdleTimeoutAsync(settings, warnings, ct).ConfigureAwait(false);
-        var sockets = SocketCensus.Take(settings.Pid, Endpoints(heap, telemetry, settings.ServerConnectionString));
+        var sockets = await watch.StopAsync(DatabaseEndpoints.From(heap, telemetry, settings.ServerConnectionString)).ConfigureAwait(false);
 
         var report = Diagnoser.Diagnose(new DiagnosisInput
         {
@@ -115,42 +117,6 @@ public static class AttachSession
             warnings.Add(e.Message);
             return (null, null);
         }
-    }
-
-    private static IEnumerable<DatabaseEndpoint> Endpoints(HeapFacts? heap, TelemetryFacts telemetry, string? server)
-    {
-        foreach (var pool in heap?.Pools ?? [])
-        {
-            if (pool.Host is { } host && pool.Port is { } port)
-            {
-                yield return new DatabaseEndpoint(host, port, EndpointSources.Pool);
-            }
-        }
-
-        foreach (var series in telemetry.Pools)
-        {
-            if (EndpointOf(series.Name) is { } endpoint)
-            {
-                yield return endpoint with { Source = EndpointSources.Telemetry };
-            }
-        }
-
-        if (server is not null && EndpointOf(server) is { } serverEndpoint)
-        {
-            yield return serverEndpoint with { Source = EndpointSources.ServerOption };
-        }
-    }
-
-    private static DatabaseEndpoint? EndpointOf(string connectionString)
-    {
-        var host = ConnectionStrings.GetValue(connectionString, "Host", "Server");
-        if (host is null || host.Contains(',', StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var port = int.TryParse(ConnectionStrings.GetValue(connectionString, "Port"), out var p) ? p : 5432;
-        return new DatabaseEndpoint(host, port, EndpointSources.Telemetry);
     }
 
     private static string? RuntimeVersionOf(int pid) =>
