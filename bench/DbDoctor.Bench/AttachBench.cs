@@ -1,4 +1,5 @@
 using System.Globalization;
+using DbDoctor.Telemetry;
 
 namespace DbDoctor.Bench;
 
@@ -8,7 +9,7 @@ public sealed record AttachMeasurement(
     long BallastObjects,
     IReadOnlyList<TargetLoadWindow> Without,
     IReadOnlyList<TargetLoadWindow> With,
-    long SessionEvents,
+    int PoolSamples,
     IReadOnlyList<double> DumpWriteSeconds,
     IReadOnlyList<double> ObservedStallMillis,
     IReadOnlyList<long> DumpBytes);
@@ -28,17 +29,18 @@ public static class AttachBench
 
         var without = new List<TargetLoadWindow>();
         var with = new List<TargetLoadWindow>();
-        long events = 0;
+        var poolSamples = 0;
         for (var round = 0; round < rounds; round++)
         {
             without.Add(await TargetLoadWindow.MeasureAsync(target, windowSeconds).ConfigureAwait(false));
-            using (var session = TelemetrySession.Start(target.Pid))
-            {
-                // Npgsql's counters and metrics start flowing ~2.2 s after the session starts.
-                await Task.Delay(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
-                with.Add(await TargetLoadWindow.MeasureAsync(target, windowSeconds).ConfigureAwait(false));
-                events += session.Events;
-            }
+            // The collector dbdoctor attach runs, for the measured window plus its start-up (Npgsql's counters and
+            // metrics start flowing ~2.2 s after the session starts) and a margin.
+            var collecting = TelemetryCollector.CollectAsync(
+                target.Pid, new TelemetryOptions { Duration = TimeSpan.FromSeconds(windowSeconds + 6) }, progress: null, CancellationToken.None);
+            await Task.Delay(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            with.Add(await TargetLoadWindow.MeasureAsync(target, windowSeconds).ConfigureAwait(false));
+            var facts = await collecting.ConfigureAwait(false);
+            poolSamples += facts.Pools.Sum(p => p.Samples.Count);
 
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  round {round + 1}/{rounds}: without {without[^1].QueriesPerSecond:0} q/s {without[^1].CpuPercentOfOneCore:0.0}% CPU, with session {with[^1].QueriesPerSecond:0} q/s {with[^1].CpuPercentOfOneCore:0.0}% CPU"));
@@ -71,7 +73,7 @@ public static class AttachBench
             }
         }
 
-        return new AttachMeasurement(rate, ballastObjects, without, with, events, writes, stalls, sizes);
+        return new AttachMeasurement(rate, ballastObjects, without, with, poolSamples, writes, stalls, sizes);
     }
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -90,7 +90,8 @@ public static class Diagnoser
         warnings.AddRange(input.Telemetry?.Warnings ?? []);
         if (input.Telemetry is { TargetExited: true } telemetry)
         {
-            warnings.Add($"The target exited before the {Text.Duration(telemetry.WindowSeconds)} telemetry window ended: the counters cover only part of it.");
+            // WindowSeconds is what was collected, not what was asked for: say when the target left, not how long the window was.
+            warnings.Add($"The target exited before the telemetry window ended, {Text.Duration(telemetry.WindowSeconds)} into it: the counters cover only that part.");
         }
 
         if (input.Heap is null && input.Telemetry is null)

@@ -78,14 +78,16 @@ public static class HeapAnalyzer
 
         var warnings = new List<string>();
         progress?.Report("Mapping GC roots and static fields.");
-        var (roots, registries) = MapRoots(runtime, warnings);
-        heap = runtime.Heap;
         var roles = new TypeRoleCache(Drivers);
+        var (roots, registries) = MapRoots(runtime, roles, warnings);
 
         progress?.Report("Marking live objects.");
-        var marks = new HeapMarks(heap.Segments);
-        var walker = new ReachabilityWalker(heap, marks, roles);
-        walker.Run(roots, progress);
+        var walker = new ReachabilityWalker(heap, roles);
+        using (var marks = new HeapMarks(heap.Segments))
+        {
+            walker.Run(marks, roots, progress);
+        }
+
         // Any running .NET process has hundreds of live objects (CoreLib statics, preallocated exceptions, threads).
         // A Normal/Triage dump still lists a handful read from stack memory, so "a few" means "no heap in the dump".
         if (walker.LiveObjects < MinimumLiveObjects)
@@ -95,7 +97,7 @@ public static class HeapAnalyzer
 
         progress?.Report($"{walker.LiveObjects:N0} live objects; reading database objects.");
         var reader = new FactReader(runtime, options, warnings);
-        var assembler = new FactAssembler(walker, marks, registries, reader, new PathDescriber(heap, roles, options.MaxRootPathLength));
+        var assembler = new FactAssembler(walker, registries, reader, new PathDescriber(heap, roles, options.MaxRootPathLength));
         assembler.Assemble();
 
         return new HeapFacts
@@ -111,17 +113,14 @@ public static class HeapAnalyzer
     }
 
     /// <summary>
-    /// Roots and registries are plain addresses and labels. Mapping static fields makes the runtime's data access
-    /// library cache type data for every type with statics (~15 MB for a small service, more than the rest of the
-    /// analysis needs): flushing it before the heap walk keeps dbdoctor's peak memory near that of reading the heap.
-    /// The flush replaces the runtime's heap and types, so nothing read before it (ClrHeap, ClrType) may be used after.
+    /// Mapping static fields leaves megabytes of garbage (ClrMD's views of every type with statics): collected before the
+    /// heap walk, that memory is reused by the walk instead of adding to dbdoctor's peak (bench/RESULTS.md).
     /// </summary>
-    private static (List<RootEntry> Roots, RegistryScanner.Result Registries) MapRoots(ClrRuntime runtime, List<string> warnings)
+    private static (List<RootEntry> Roots, RegistryScanner.Result Registries) MapRoots(ClrRuntime runtime, TypeRoleCache roles, List<string> warnings)
     {
-        var roles = new TypeRoleCache(Drivers);
         var roots = RootCatalog.Build(runtime, roles, Drivers, warnings);
         var registries = RegistryScanner.Scan(runtime.Heap, roots, Drivers, roles, warnings);
-        runtime.FlushCachedData();
+        GC.Collect();
         return (roots, registries);
     }
 

@@ -49,6 +49,12 @@ public sealed class ConsoleRenderer : IReportRenderer
         var runtime = target.RuntimeVersion is null ? "" : $" (.NET {target.RuntimeVersion})";
         console.Write(new Text($"DbDoctor: {what}{runtime}", new Style(decoration: Decoration.Dim)));
         console.WriteLine();
+        if (Verdict.SnapshotLine(report) is { } snapshot)
+        {
+            console.Write(new Text(snapshot, new Style(decoration: Decoration.Dim)));
+            console.WriteLine();
+        }
+
         var hasProblems = report.Findings.Any(f => Severities.Rank(f.Severity) <= Severities.Rank(Severities.Warning));
         console.Write(new Text(Verdict.Of(report), new Style(hasProblems ? Color.Red : Color.Green, decoration: Decoration.Bold)));
         console.WriteLine();

@@ -16,6 +16,11 @@ public sealed class MarkdownRenderer : IReportRenderer
         md.AppendLine("# DbDoctor report").AppendLine();
         var what = target.Kind == "dump" ? $"dump `{Code(target.Path ?? "?")}`" : $"process {target.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
         md.AppendLine("Target: " + what + (target.RuntimeVersion is null ? "" : $", .NET {target.RuntimeVersion}")).AppendLine();
+        if (Verdict.SnapshotLine(report) is { } snapshot)
+        {
+            md.AppendLine(Inline(snapshot)).AppendLine();
+        }
+
         md.AppendLine(CultureInfo.InvariantCulture, $"**{Inline(Verdict.Of(report))}**").AppendLine();
 
         if (report.Findings.Count > 0)

@@ -26,6 +26,19 @@ public static class Verdict
         return head + string.Join(", ", parts) + (notes > 0 ? $" (+{Count(notes, "note")})" : "");
     }
 
+    /// <summary>For attach: how long the heap snapshot paused the target, and where the snapshot was kept; null without one.</summary>
+    public static string? SnapshotLine(Report report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (report.Snapshot?.TargetPauseSeconds is not { } pause)
+        {
+            return null;
+        }
+
+        var kept = report.Snapshot.DumpPath is { } path ? $"; kept at {path}" : "";
+        return $"Heap snapshot: the target was paused {pause.ToString("0.00", CultureInfo.InvariantCulture)} s while it was written{kept}";
+    }
+
     private static string Phrase(string kind, List<Finding> findings)
     {
         var total = findings.Sum(f => f.Count);

@@ -32,7 +32,9 @@ public sealed class TelemetryLeakRule : IRule
                 evidence.Add($"Operations per second: {Text.Number(Math.Round(ops, 1))} at the start, {Text.Number(Math.Round(summary.LastOperationsPerSecond ?? 0, 1))} at the end");
             }
 
-            evidence.Add("No heap snapshot was taken (--no-heap): run without it to see which connections are orphaned and what they were doing");
+            evidence.Add(context.Telemetry?.TargetExited == true
+                ? "No heap snapshot was taken: the process exited during the window"
+                : "No heap snapshot was taken (--no-heap): run without it to see which connections are orphaned and what they were doing");
             yield return new Finding
             {
                 Kind = FindingKinds.LeakedConnection,

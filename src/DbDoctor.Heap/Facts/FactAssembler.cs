@@ -4,10 +4,9 @@ using DbDoctor.Model.Facts;
 
 namespace DbDoctor.Heap.Facts;
 
-/// <summary>Turns the traversal's marks and records into facts, asking each driver's knowledge to read its objects.</summary>
+/// <summary>Turns the traversal's records into facts, asking each driver's knowledge to read its objects.</summary>
 internal sealed class FactAssembler(
     ReachabilityWalker walker,
-    HeapMarks marks,
     RegistryScanner.Result registries,
     FactReader reader,
     PathDescriber paths)
@@ -87,11 +86,11 @@ internal sealed class FactAssembler(
         var description = fact.ServerPid is { } pid ? $"{fact.TypeName} (backend pid {pid})" : fact.TypeName;
 
         // Held when the application reaches the physical connection or what it hands out (connection, transaction, reader).
+        // An object of interest is recorded when first marked, so ReachedByApplication is its application mark bit.
         var holderRecord = new[] { record.Address }.Concat(reading.RelatedObjects)
-            .Where(marks.IsApplicationReached)
             .Select(a => walker.Interesting.GetValueOrDefault(a))
             .FirstOrDefault(r => r is { ReachedByApplication: true });
-        if (holderRecord is not null || marks.IsApplicationReached(record.Address))
+        if (holderRecord is not null || record.ReachedByApplication)
         {
             var (holder, rootPath) = holderRecord is null
                 ? ("application", (IReadOnlyList<string>)[description])

@@ -1,24 +1,26 @@
+using System.Runtime.InteropServices;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
 
 /// <summary>
-/// Mark bits per 24-byte heap granule, one bitset per segment: "reached from an application root" and "live but reached
-/// only through the driver". The smallest object is 24 bytes (3 pointers), so two objects never start in the same
-/// 24-byte granule: (address - segment start) / 24 identifies an object without any per-object dictionary. A segment's
-/// bitset is allocated the first time something in it is marked: with .NET's regions, empty regions cost nothing, and
-/// the driver-only plane stays small because the driver reaches few objects the application does not. Worst case
-/// 2 bits per 24 bytes of heap (1/96 of the heap size).
+/// Mark bits per 24-byte heap granule: "reached from an application root" and "live but reached only through the
+/// driver". The smallest object is 24 bytes (3 pointers), so two objects never start in the same 24-byte granule:
+/// (address - segment start) / 24 identifies an object without any per-object dictionary.
+/// The application plane is one zeroed native block for the whole heap (1/192 of the heap size): pages of it that no
+/// mark touches never become resident, and disposing returns it to the system at once, before the facts are read.
+/// The driver-only plane is allocated per segment on first use: the driver reaches few objects the application does not.
 /// </summary>
-internal sealed class HeapMarks
+internal sealed unsafe class HeapMarks : IDisposable
 {
     // The minimum object size on 64-bit; a division by a constant compiles to a multiplication.
     private const ulong GranuleBytes = 24;
 
     private readonly ulong[] _starts;
     private readonly ulong[] _ends;
-    private readonly ulong[]?[] _app;
+    private readonly long[] _appFirstWord;
     private readonly ulong[]?[] _driverOnly;
+    private ulong* _app;
     private int _lastSegment;
 
     public HeapMarks(IEnumerable<ClrSegment> segments)
@@ -30,28 +32,24 @@ internal sealed class HeapMarks
             .ToArray();
         _starts = new ulong[ranges.Length];
         _ends = new ulong[ranges.Length];
-        _app = new ulong[ranges.Length][];
+        _appFirstWord = new long[ranges.Length];
         _driverOnly = new ulong[ranges.Length][];
+        var words = 0L;
         for (var i = 0; i < ranges.Length; i++)
         {
             _starts[i] = ranges[i].Start;
             _ends[i] = ranges[i].End;
+            _appFirstWord[i] = words;
+            words += WordsFor(i);
         }
+
+        _app = (ulong*)NativeMemory.AllocZeroed((nuint)Math.Max(1, words), sizeof(ulong));
     }
 
     public int SegmentCount => _starts.Length;
 
     /// <summary>Sets the application bit. False when the object was already marked or the address is not on the heap.</summary>
-    public bool TryMarkApplication(ulong address) => TryMark(address, _app, alsoMarkedIn: _driverOnly);
-
-    /// <summary>Marks the object live (driver-only). False when it was already marked either way or is not on the heap.</summary>
-    public bool TryMarkLive(ulong address) => TryMark(address, _driverOnly, alsoMarkedIn: _app);
-
-    public bool IsApplicationReached(ulong address) => Test(address, _app);
-
-    public bool IsLive(ulong address) => Test(address, _app) || Test(address, _driverOnly);
-
-    private bool TryMark(ulong address, ulong[]?[] plane, ulong[]?[] alsoMarkedIn)
+    public bool TryMarkApplication(ulong address)
     {
         var segment = FindSegment(address);
         if (segment < 0)
@@ -59,15 +57,38 @@ internal sealed class HeapMarks
             return false;
         }
 
-        var bit = (address - _starts[segment]) / GranuleBytes;
-        var word = (long)(bit >> 6);
-        var mask = 1UL << (int)(bit & 63);
-        if (alsoMarkedIn[segment] is { } other && (other[word] & mask) != 0)
+        var (word, mask) = Bit(segment, address);
+        if (_driverOnly[segment] is { } driverOnly && (driverOnly[word] & mask) != 0)
         {
             return false;
         }
 
-        var bits = plane[segment] ??= new ulong[((_ends[segment] - _starts[segment]) / GranuleBytes + 63) / 64];
+        ref var markWord = ref AppWord(segment, word);
+        if ((markWord & mask) != 0)
+        {
+            return false;
+        }
+
+        markWord |= mask;
+        return true;
+    }
+
+    /// <summary>Marks the object live (driver-only). False when it was already marked either way or is not on the heap.</summary>
+    public bool TryMarkLive(ulong address)
+    {
+        var segment = FindSegment(address);
+        if (segment < 0)
+        {
+            return false;
+        }
+
+        var (word, mask) = Bit(segment, address);
+        if ((AppWord(segment, word) & mask) != 0)
+        {
+            return false;
+        }
+
+        var bits = _driverOnly[segment] ??= new ulong[WordsFor(segment)];
         ref var markWord = ref bits[word];
         if ((markWord & mask) != 0)
         {
@@ -78,16 +99,51 @@ internal sealed class HeapMarks
         return true;
     }
 
-    private bool Test(ulong address, ulong[]?[] plane)
+    public bool IsApplicationReached(ulong address)
     {
         var segment = FindSegment(address);
-        if (segment < 0 || plane[segment] is not { } bits)
+        if (segment < 0)
         {
             return false;
         }
 
+        var (word, mask) = Bit(segment, address);
+        return (AppWord(segment, word) & mask) != 0;
+    }
+
+    public bool IsLive(ulong address)
+    {
+        var segment = FindSegment(address);
+        if (segment < 0)
+        {
+            return false;
+        }
+
+        var (word, mask) = Bit(segment, address);
+        return (AppWord(segment, word) & mask) != 0 || (_driverOnly[segment] is { } bits && (bits[word] & mask) != 0);
+    }
+
+    public void Dispose()
+    {
+        if (_app is not null)
+        {
+            NativeMemory.Free(_app);
+            _app = null;
+        }
+    }
+
+    private long WordsFor(int segment) => (long)(((_ends[segment] - _starts[segment]) / GranuleBytes + 63) / 64);
+
+    private (long Word, ulong Mask) Bit(int segment, ulong address)
+    {
         var bit = (address - _starts[segment]) / GranuleBytes;
-        return (bits[(long)(bit >> 6)] & (1UL << (int)(bit & 63))) != 0;
+        return ((long)(bit >> 6), 1UL << (int)(bit & 63));
+    }
+
+    private ref ulong AppWord(int segment, long word)
+    {
+        ObjectDisposedException.ThrowIf(_app is null, this);
+        return ref _app[_appFirstWord[segment] + word];
     }
 
     private int FindSegment(ulong address)

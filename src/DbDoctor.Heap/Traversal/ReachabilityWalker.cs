@@ -27,7 +27,7 @@ internal sealed class InterestRecord(ulong address, ClrType type, TypeRole role,
 internal sealed class ReachabilityWalker
 {
     private readonly ClrHeap _heap;
-    private readonly HeapMarks _marks;
+    private HeapMarks _marks = null!;
     private readonly TypeRoleCache _roles;
     private readonly ObjectScanner _scanner;
     private readonly List<ulong> _barriers = [];
@@ -44,10 +44,9 @@ internal sealed class ReachabilityWalker
     private bool _applicationPhase;
     private RootEntry _currentRoot = null!;
 
-    public ReachabilityWalker(ClrHeap heap, HeapMarks marks, TypeRoleCache roles)
+    public ReachabilityWalker(ClrHeap heap, TypeRoleCache roles)
     {
         _heap = heap;
-        _marks = marks;
         _roles = roles;
         _scanner = new ObjectScanner(heap, roles);
     }
@@ -61,8 +60,10 @@ internal sealed class ReachabilityWalker
 
     public long LiveBytes { get; private set; }
 
-    public void Run(IReadOnlyList<RootEntry> roots, IProgress<string>? progress)
+    /// <summary>Marks everything the roots reach; the marks are only needed during the walk (records keep what counts).</summary>
+    public void Run(HeapMarks marks, IReadOnlyList<RootEntry> roots, IProgress<string>? progress)
     {
+        _marks = marks;
         _applicationPhase = true;
         foreach (var root in roots.Where(r => r.IsApplication))
         {

@@ -39,7 +39,7 @@ public static class AttachSession
         var warnings = new List<string>();
         if (telemetry.TargetExited)
         {
-            warnings.Add($"Process {settings.Pid} exited during the telemetry window: the report holds what was collected until then, and no heap snapshot.");
+            warnings.Add($"Process {settings.Pid} exited during the telemetry window, so no heap snapshot was taken.");
             await Console.Error.WriteLineAsync($"dbdoctor: process {settings.Pid} exited during the window; reporting what was collected.").ConfigureAwait(false);
         }
 

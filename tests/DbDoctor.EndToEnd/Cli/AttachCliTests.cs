@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using DbDoctor.EndToEnd.Dump;
 using DbDoctor.EndToEnd.Infrastructure;
 
@@ -94,7 +97,7 @@ public sealed class AttachCliTests(PostgresServer server)
         var applicationName = UniqueApplicationName("e2e-attach-noheap");
         using var app = await StartLeakUnderLoadAsync(applicationName);
 
-        var run = await AttachRun.RunAsync(app.Pid, ["--duration", "5s", "--no-heap"]);
+        var run = await AttachRun.RunAsync(app.Pid, ["--duration", "6s", "--no-heap"]);
 
         Assert.True(run.Cli.ExitCode == 3, run.Summary());
         Assert.Null(run.Snapshot); // no snapshot taken, so no pause to report
@@ -134,10 +137,12 @@ public sealed class AttachCliTests(PostgresServer server)
                 .ToList();
             Assert.True(leftOver.Count == 0, "left behind in TMPDIR: " + string.Join(", ", leftOver));
 
-            // Attached a second time, the same service can keep its snapshot, and `dump` reads it.
-            var kept = await AttachRun.RunAsync(app.Pid, ["--duration", "1s", "--keep-dump", keep], environment);
-            Assert.True(kept.Cli.ExitCode == 0, kept.Summary());
-            Assert.Equal(keep, kept.Snapshot?.GetProperty("dumpPath").GetString());
+            // Attached a second time, the same service can keep its snapshot (the human report says where, and how long
+            // the service was paused), and `dump` reads it.
+            var kept = await DbDoctorCli.RunAsync(
+                ["attach", app.Pid.ToString(CultureInfo.InvariantCulture), "--duration", "1s", "--keep-dump", keep, "--format", "markdown"], null, environment);
+            Assert.True(kept.ExitCode == 0, kept.ToString());
+            Assert.Matches(@"the target was paused [0-9]+\.[0-9]{2} s while it was written; kept at " + Regex.Escape(keep), kept.Stdout);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keep));
             AssertStillRunningAndExitsCleanly(app);
 
@@ -152,6 +157,28 @@ public sealed class AttachCliTests(PostgresServer server)
             Directory.Delete(tmp, recursive: true);
             Directory.Delete(Path.GetDirectoryName(keep)!, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Stopping_dbdoctor_during_the_window_exits_130_and_leaves_the_target_running()
+    {
+        using var app = await TestApp.StartAsync("npgsql-healthy", "--pg", server.ConnectionString, "--app-name", UniqueApplicationName("e2e-attach-cancel"));
+        using var dbdoctor = Process.Start(ChildProcess.StartInfo(ChildProcess.DotnetHost,
+            [DbDoctorCli.DllPath, "attach", app.Pid.ToString(CultureInfo.InvariantCulture), "--duration", "60s", "--format", "json"]))!;
+        var stdout = dbdoctor.StandardOutput.ReadToEndAsync();
+        var stderr = dbdoctor.StandardError.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        // SIGTERM, as a service manager or a closed terminal sends it (a shell's background jobs may ignore SIGINT).
+        var kill = await ChildProcess.RunAsync("kill", ["-TERM", dbdoctor.Id.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        Assert.True(kill.ExitCode == 0, kill.Stderr);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await dbdoctor.WaitForExitAsync(deadline.Token);
+
+        Assert.True(dbdoctor.ExitCode == 130, $"exit {dbdoctor.ExitCode}: {await stderr}");
+        Assert.Equal("", await stdout);
+        Assert.Contains("cancelled", await stderr, StringComparison.Ordinal);
+        AssertStillRunningAndExitsCleanly(app);
     }
 
     [Fact]
@@ -170,6 +197,7 @@ public sealed class AttachCliTests(PostgresServer server)
         Assert.DoesNotContain("internal error", run.Cli.Stderr, StringComparison.Ordinal);
         Assert.Contains(run.Warnings, w => w.Contains("exited during the telemetry window", StringComparison.Ordinal));
         Assert.Null(run.Snapshot);
+        Assert.DoesNotContain("--no-heap", run.Cli.Stdout, StringComparison.Ordinal); // the report blames the exit, not an option never given
         Assert.True(run.Telemetry.GetProperty("windowSeconds").GetDouble() < 15, run.Summary());
         Assert.NotEmpty(run.SeriesOf(applicationName).GetProperty("samples").EnumerateArray());
         Assert.True(run.Cli.ExitCode == (run.Problems.Any() ? 3 : 0), run.Summary());
