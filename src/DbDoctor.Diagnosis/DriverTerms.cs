@@ -71,9 +71,17 @@ public static class DriverTerms
     {
         var family = FamilyOf(driver);
         var (connection, _, _, _) = TypeNames(family);
-        var opening = family == DriverFamily.Npgsql ? "dataSource.OpenConnectionAsync()" : $"new {connection}(...)";
-        return $"Wrap every {connection} in `await using` (`await using var connection = await {opening};`) so it goes back to the pool on every path, exceptions included; " +
-               "do not keep opened connections in fields or caches without closing them.";
+        var opening = family == DriverFamily.Npgsql
+            ? "`await using var connection = await dataSource.OpenConnectionAsync();`"
+            : $"`await using var connection = new {connection}(...); await connection.OpenAsync();`";
+        var advice = $"Wrap every {connection} in `await using` ({opening}) so it goes back to the pool on every path, exceptions included; " +
+                     "do not keep opened connections in fields or caches without closing them.";
+
+        // Microsoft.Data.Sqlite lets the GC collect an undisposed connection with its readers and commands, but the pool
+        // slot stays taken: the heap cannot tell a leaked reader from a leaked connection, so the advice names both.
+        return family == DriverFamily.Sqlite
+            ? advice + " An undisposed SqliteDataReader leaves exactly this too (the reader and its connection were collected; the pooled connection stays checked out): dispose readers with `using` as well."
+            : advice;
     }
 
     public static string HeldConnectionAdvice(string driver)
