@@ -1,5 +1,6 @@
 using System.Globalization;
 using DbDoctor.Telemetry;
+using DbDoctor.TestHarness;
 
 namespace DbDoctor.Bench;
 
@@ -22,8 +23,9 @@ public static class AttachBench
 {
     public static async Task<AttachMeasurement> MeasureAsync(string connectionString, int rate, long ballastObjects, int rounds, int windowSeconds, string scratchDirectory)
     {
-        using var target = await ScenarioProcess.StartAsync("npgsql-fixed-rate",
-            ["--pg", connectionString, "--rate", Invariant(rate), "--workers", "4", "--ballast", Invariant(ballastObjects)]).ConfigureAwait(false);
+        using var target = await TestApp.StartAsync("npgsql-fixed-rate",
+            ["--pg", connectionString, "--rate", Invariant(rate), "--workers", "4", "--ballast", Invariant(ballastObjects)], DumpLibrary.HandshakeTimeout).ConfigureAwait(false);
+        using var rateStats = new RateStatsFeed(target);
         // Warm-up: JIT, the pool's connections, tiered compilation.
         await Task.Delay(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
 
@@ -32,13 +34,13 @@ public static class AttachBench
         var poolSamples = 0;
         for (var round = 0; round < rounds; round++)
         {
-            without.Add(await TargetLoadWindow.MeasureAsync(target, windowSeconds).ConfigureAwait(false));
+            without.Add(await TargetLoadWindow.MeasureAsync(rateStats, windowSeconds).ConfigureAwait(false));
             // The collector dbdoctor attach runs, for the measured window plus its start-up (Npgsql's counters and
             // metrics start flowing ~2.2 s after the session starts) and a margin.
             var collecting = TelemetryCollector.CollectAsync(
                 target.Pid, new TelemetryOptions { Duration = TimeSpan.FromSeconds(windowSeconds + 6) }, progress: null, CancellationToken.None);
             await Task.Delay(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
-            with.Add(await TargetLoadWindow.MeasureAsync(target, windowSeconds).ConfigureAwait(false));
+            with.Add(await TargetLoadWindow.MeasureAsync(rateStats, windowSeconds).ConfigureAwait(false));
             var facts = await collecting.ConfigureAwait(false);
             poolSamples += facts.Pools.Sum(p => p.Samples.Count);
 
@@ -54,14 +56,14 @@ public static class AttachBench
             var path = Path.Combine(scratchDirectory, $"attach-pause-{target.Pid}-{round}.dmp");
             try
             {
-                await TargetLoadWindow.NextLineAsync(target).ConfigureAwait(false);
-                writes.Add((await DumpLibrary.WriteHeapDumpAsync(target.Pid, path).ConfigureAwait(false)).TotalSeconds);
+                await rateStats.NextLineAsync().ConfigureAwait(false);
+                writes.Add((await HeapDumpWriter.WriteAsync(target.Pid, path, DumpLibrary.DumpWriteTimeout).ConfigureAwait(false)).TotalSeconds);
                 sizes.Add(new FileInfo(path).Length);
                 // The stall shows in the first line written after the process resumes (or the one after).
                 var stall = 0.0;
                 for (var i = 0; i < 2; i++)
                 {
-                    stall = Math.Max(stall, RateStatsLine.Field((await TargetLoadWindow.NextLineAsync(target).ConfigureAwait(false)).Line, "maxStallMillis"));
+                    stall = Math.Max(stall, RateStatsLine.Field((await rateStats.NextLineAsync().ConfigureAwait(false)).Line, "maxStallMillis"));
                 }
 
                 stalls.Add(stall);

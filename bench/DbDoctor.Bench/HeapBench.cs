@@ -1,4 +1,5 @@
 using System.Globalization;
+using DbDoctor.TestHarness;
 
 namespace DbDoctor.Bench;
 
@@ -64,13 +65,13 @@ public static class HeapBench
 
     private static async Task<MeasuredRun> RunBaselineAsync(BenchDump dump)
     {
-        var run = await ChildPrograms.MeasureAsync(ChildPrograms.ProgramPath("DbDoctor.Bench.Baseline"), [dump.Path], RunTimeout).ConfigureAwait(false);
+        var run = await GnuTime.MeasureAsync(ChildProcess.ProgramPath("DbDoctor.Bench.Baseline", typeof(HeapBench).Assembly), [dump.Path], RunTimeout).ConfigureAwait(false);
         return run.ExitCode == 0 ? run : throw new InvalidOperationException($"The baseline walk failed on {dump.Path} (exit code {run.ExitCode}): {run.Stderr}");
     }
 
     private static async Task<MeasuredRun> RunDbDoctorAsync(BenchDump dump)
     {
-        var run = await ChildPrograms.MeasureAsync(ChildPrograms.ProgramPath("dbdoctor"), ["dump", dump.Path, "--format", "json"], RunTimeout).ConfigureAwait(false);
+        var run = await GnuTime.MeasureAsync(ChildProcess.ProgramPath("dbdoctor"), ["dump", dump.Path, "--format", "json"], RunTimeout).ConfigureAwait(false);
         // 0 healthy, 3 findings: both produce a report; anything else is a failure of the run itself.
         return run.ExitCode is 0 or 3 ? run : throw new InvalidOperationException($"dbdoctor dump failed on {dump.Path} (exit code {run.ExitCode}): {run.Stderr}{run.Stdout}");
     }

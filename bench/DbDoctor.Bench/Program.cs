@@ -1,5 +1,6 @@
 using System.Globalization;
 using DbDoctor.Bench;
+using DbDoctor.TestHarness;
 
 // Generates (or reuses) heap dumps of the mixed scenario with ballast, measures the baseline walk and dbdoctor on each,
 // measures what attaching costs a fixed-rate target, and writes bench/RESULTS.md. Exit 1 when dbdoctor's leak counts
@@ -17,17 +18,17 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
 
 var started = DateTime.UtcNow;
 var loadAtStart = ResultsReport.LoadAverage();
-var cache = options.CacheDirectory ?? Path.Combine(ChildPrograms.RepositoryRoot, ".cache", "bench");
+var cache = options.CacheDirectory ?? Path.Combine(ChildProcess.RepositoryRoot, ".cache", "bench");
 Directory.CreateDirectory(cache);
-PrivatePostgres? postgres = null;
+PostgresServer? postgres = null;
 try
 {
-    async Task<string> ConnectionString()
+    string ConnectionString()
     {
         if (postgres is null)
         {
             Console.Error.WriteLine("Starting a private PostgreSQL 15…");
-            postgres = await PrivatePostgres.StartAsync();
+            postgres = new PostgresServer();
         }
 
         return postgres.ConnectionString;
@@ -47,13 +48,13 @@ try
     if (options.Attach)
     {
         Console.Error.WriteLine($"Attach: fixed rate {options.Rate} queries/s…");
-        attach = await AttachBench.MeasureAsync(await ConnectionString(), options.Rate, options.BallastSizes.Min(), options.AttachRounds, options.WindowSeconds, cache);
+        attach = await AttachBench.MeasureAsync(ConnectionString(), options.Rate, options.BallastSizes.Min(), options.AttachRounds, options.WindowSeconds, cache);
     }
 
     var command = "dotnet run -c Release --project bench/DbDoctor.Bench --" + (args.Length == 0 ? "" : " " + string.Join(' ', args));
     var markdown = ResultsReport.Render(heaps, attach, options.Runs, command.TrimEnd('-', ' '), started, loadAtStart);
     Console.Out.WriteLine(markdown);
-    var resultsPath = options.ResultsPath ?? (options.Smoke ? null : Path.Combine(ChildPrograms.RepositoryRoot, "bench", "RESULTS.md"));
+    var resultsPath = options.ResultsPath ?? (options.Smoke ? null : Path.Combine(ChildProcess.RepositoryRoot, "bench", "RESULTS.md"));
     if (resultsPath is not null)
     {
         await File.WriteAllTextAsync(resultsPath, markdown);

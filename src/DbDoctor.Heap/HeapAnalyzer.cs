@@ -13,7 +13,7 @@ public static class HeapAnalyzer
 {
     private const int MinimumLiveObjects = 100;
 
-    private static IReadOnlyList<IDriverKnowledge> Drivers { get; } = [new NpgsqlKnowledge(), new SqliteKnowledge(), new SqlClientKnowledge()];
+    private static IReadOnlyList<IDriverKnowledge> KnownDrivers { get; } = [new NpgsqlKnowledge(), new SqliteKnowledge(), new SqlClientKnowledge()];
 
     public static HeapFacts AnalyzeDump(string dumpPath, HeapAnalysisOptions? options = null, IProgress<string>? progress = null)
     {
@@ -78,8 +78,10 @@ public static class HeapAnalyzer
 
         var warnings = new List<string>();
         progress?.Report("Mapping GC roots and static fields.");
-        var roles = new TypeRoleCache(Drivers);
-        var (roots, registries) = MapRoots(runtime, roles, warnings);
+        // Drivers without a knowledge file are found in the dump (assemblies defining a DbConnection subclass).
+        IReadOnlyList<IDriverKnowledge> drivers = [.. KnownDrivers, .. GenericDriverKnowledge.Discover(runtime, KnownDrivers)];
+        var roles = new TypeRoleCache(drivers);
+        var (roots, registries) = MapRoots(runtime, roles, drivers, warnings);
 
         progress?.Report("Marking live objects.");
         var walker = new ReachabilityWalker(heap, roles);
@@ -103,7 +105,7 @@ public static class HeapAnalyzer
         return new HeapFacts
         {
             Target = target,
-            Drivers = DriverVersions(runtime, assembler),
+            Drivers = DriverVersions(runtime, drivers, assembler),
             Pools = assembler.Pools,
             Connections = assembler.Connections,
             GenericObjects = assembler.GenericObjects,
@@ -116,10 +118,11 @@ public static class HeapAnalyzer
     /// Mapping static fields leaves megabytes of garbage (ClrMD's views of every type with statics): collected before the
     /// heap walk, that memory is reused by the walk instead of adding to dbdoctor's peak (bench/RESULTS.md).
     /// </summary>
-    private static (List<RootEntry> Roots, RegistryScanner.Result Registries) MapRoots(ClrRuntime runtime, TypeRoleCache roles, List<string> warnings)
+    private static (List<RootEntry> Roots, RegistryScanner.Result Registries) MapRoots(
+        ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<string> warnings)
     {
-        var roots = RootCatalog.Build(runtime, roles, Drivers, warnings);
-        var registries = RegistryScanner.Scan(runtime.Heap, roots, Drivers, roles, warnings);
+        var roots = RootCatalog.Build(runtime, roles, drivers, warnings);
+        var registries = RegistryScanner.Scan(runtime.Heap, roots, drivers, roles, warnings);
         GC.Collect();
         return (roots, registries);
     }
@@ -169,7 +172,7 @@ public static class HeapAnalyzer
         return string.IsNullOrEmpty(product) ? info.FileVersion : product;
     }
 
-    private static List<DriverInfo> DriverVersions(ClrRuntime runtime, FactAssembler assembler)
+    private static List<DriverInfo> DriverVersions(ClrRuntime runtime, IReadOnlyList<IDriverKnowledge> drivers, FactAssembler assembler)
     {
         var modulePaths = runtime.EnumerateModules().Select(m => m.Name).OfType<string>().Distinct().ToList();
         var versionsInDump = new Dictionary<string, Version>(StringComparer.Ordinal);
@@ -182,7 +185,7 @@ public static class HeapAnalyzer
         }
 
         var result = new List<DriverInfo>();
-        foreach (var driver in Drivers)
+        foreach (var driver in drivers)
         {
             var path = modulePaths.FirstOrDefault(p => string.Equals(Path.GetFileName(p), driver.VersionAssemblyFileName, StringComparison.OrdinalIgnoreCase));
             if (path is not null)
@@ -191,7 +194,8 @@ public static class HeapAnalyzer
             }
         }
 
-        foreach (var generic in assembler.GenericObjects.Select(g => g.Driver).Distinct())
+        // Reader or transaction subclasses outside any driver assembly, named after their assembly.
+        foreach (var generic in assembler.GenericObjects.Select(g => g.Driver).Distinct().Where(g => result.All(d => d.Name != g)))
         {
             result.Add(new DriverInfo(generic, null));
         }

@@ -19,11 +19,13 @@ public static class ScenarioCatalog
         ["sqlite-reader-leak"] = SqliteScenarios.ReaderLeakAsync,
         ["sqlite-sprawl"] = SqliteScenarios.SprawlAsync,
         ["sqlite-mixed"] = SqliteScenarios.MixedAsync,
+        ["sqlite-held"] = SqliteHolderScenarios.HeldAsync,
         ["mixed"] = MixedScenario.RunAsync,
         ["npgsql-churn-unpooled"] = NpgsqlChurnScenarios.UnpooledChurnAsync,
         ["npgsql-churn-idle-lifetime"] = NpgsqlChurnScenarios.IdleLifetimeChurnAsync,
         ["npgsql-stale"] = NpgsqlChurnScenarios.StaleConnectionsAsync,
         ["npgsql-fixed-rate"] = FixedRateScenario.RunAsync,
+        ["generic-leak"] = GenericLeakScenario.RunAsync,
     };
 
     public static string Usage =>

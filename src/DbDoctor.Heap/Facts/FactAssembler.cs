@@ -34,7 +34,11 @@ internal sealed class FactAssembler(
 
         foreach (var record in records.Where(r => r.Role.GenericKind is not null))
         {
-            var (holder, rootPath) = record.ReachedByApplication ? paths.Describe(record) : (null, []);
+            // Orphaned: no application root reaches it, so what keeps it is the driver root that first marked it (its
+            // static registry of open connections, say); the walk records full paths for the application phase only.
+            var (holder, rootPath) = record.ReachedByApplication
+                ? paths.Describe(record)
+                : (null, (IReadOnlyList<string>)[record.Root.Label, record.Type.Name ?? "?"]);
             GenericObjects.Add(new GenericDbObjectFact
             {
                 Driver = record.Role.GenericDriver ?? "unknown",

@@ -34,7 +34,9 @@ internal sealed partial class PathDescriber(ClrHeap heap, TypeRoleCache roles, i
 
     private string HolderOf(InterestRecord record, ulong[] path)
     {
-        if (record.Root.Source == RootSource.ApplicationStatic)
+        // A static of the application's own types names the holder best; a framework static (the timer queue behind an
+        // awaited Task.Delay, say) does not: the async method or application type further down the path does.
+        if (record.Root.Source == RootSource.ApplicationStatic && !IsFrameworkName(record.Root.Label.Replace("static ", "", StringComparison.Ordinal)))
         {
             return record.Root.Label;
         }
@@ -67,14 +69,15 @@ internal sealed partial class PathDescriber(ClrHeap heap, TypeRoleCache roles, i
     private bool IsApplicationType(ClrType type)
     {
         var name = type.Name;
-        return name is not null
-            && roles.DriverOf(type.Module) is null
-            && !name.StartsWith("System.", StringComparison.Ordinal)
-            && !name.StartsWith("Microsoft.", StringComparison.Ordinal)
-            && !name.StartsWith("Internal.", StringComparison.Ordinal)
-            && !name.StartsWith("Interop", StringComparison.Ordinal)
-            && !name.StartsWith('<');
+        return name is not null && roles.DriverOf(type.Module) is null && !IsFrameworkName(name);
     }
+
+    private static bool IsFrameworkName(string name) =>
+        name.StartsWith("System.", StringComparison.Ordinal)
+        || name.StartsWith("Microsoft.", StringComparison.Ordinal)
+        || name.StartsWith("Internal.", StringComparison.Ordinal)
+        || name.StartsWith("Interop", StringComparison.Ordinal)
+        || name.StartsWith('<');
 
     private static string? FieldTo(ClrObject obj, ulong child)
     {

@@ -40,14 +40,6 @@ internal sealed class TypeRole
 
 internal sealed class TypeRoleCache
 {
-    private static readonly (string BaseType, string Kind)[] AdoNetBases =
-    [
-        ("System.Data.Common.DbConnection", "connection"),
-        ("System.Data.Common.DbDataReader", "reader"),
-        ("System.Data.Common.DbTransaction", "transaction"),
-        ("System.Data.Common.DbDataSource", "data-source"),
-    ];
-
     private readonly Dictionary<ClrType, TypeRole> _roles = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, IDriverKnowledge> _driverByAssembly = new(StringComparer.OrdinalIgnoreCase);
 
@@ -81,7 +73,10 @@ internal sealed class TypeRoleCache
         // An array of driver objects reports the driver's module, yet it is a plain container (List<SqliteConnection>._items).
         if (!type.IsArray && DriverOf(type.Module) is { } driver)
         {
-            return new TypeRole(driver, driver.Classify(type), barrier: !driver.IsApplicationFacing(type), isTimer: false, null, null);
+            // A driver without a knowledge file is still a driver for the traversal; its ADO.NET objects are counted by kind.
+            var genericKind = driver is GenericDriverKnowledge ? GenericDriverKnowledge.AdoNetKind(type) : null;
+            return new TypeRole(driver, driver.Classify(type), barrier: !driver.IsApplicationFacing(type), isTimer: false,
+                genericKind, genericKind is null ? null : driver.Name);
         }
 
         if (type.Name == "System.Threading.TimerQueueTimer")
@@ -89,16 +84,12 @@ internal sealed class TypeRoleCache
             return new TypeRole(null, ObjectRole.None, barrier: false, isTimer: true, null, null);
         }
 
-        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        // A reader or transaction subclass outside any driver assembly (one that defines no DbConnection of its own):
+        // counted under its assembly's name, with no driver roots behind it.
+        if (GenericDriverKnowledge.AdoNetKind(type) is { } kind)
         {
-            foreach (var (baseType, kind) in AdoNetBases)
-            {
-                if (t.Name == baseType)
-                {
-                    var assembly = Path.GetFileNameWithoutExtension(type.Module?.Name ?? "unknown");
-                    return new TypeRole(null, ObjectRole.None, barrier: false, isTimer: false, kind, assembly);
-                }
-            }
+            var assembly = Path.GetFileNameWithoutExtension(type.Module?.Name ?? "unknown");
+            return new TypeRole(null, ObjectRole.None, barrier: false, isTimer: false, kind, assembly);
         }
 
         return TypeRole.Plain;

@@ -57,7 +57,18 @@ public sealed class SqliteDumpTests
         Assert.Single(report.FindingsOf("pool-sprawl", "sqlite"));
         report.AssertPoolsAreConsistent();
     }
-}
 
-[CollectionDefinition("sqlite-dumps")]
-public sealed class SqliteDumpCollection;
+    [Fact]
+    public async Task Connections_held_by_an_async_method_and_a_stack_frame_are_held_with_their_holders_named()
+    {
+        var dump = await DumpCache.GetAsync("sqlite-held");
+        var report = await DumpReport.OfAsync(dump);
+
+        report.AssertMatchesHandshake();
+        Assert.Equal(0, report.Cli.ExitCode);
+        Assert.Equal(2, report.CountOf("held-connection", "sqlite"));
+        var holders = report.ObjectsOf("held-connection").Select(o => DumpReport.StringOrNull(o, "holder")).ToList();
+        Assert.Contains($"async {dump.Info.GetProperty("asyncHolder").GetString()}", holders);
+        Assert.Contains(holders, h => h is not null && h.EndsWith("." + dump.Info.GetProperty("stackHolder").GetString(), StringComparison.Ordinal));
+    }
+}

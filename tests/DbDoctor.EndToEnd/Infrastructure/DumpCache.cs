@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Diagnostics.NETCore.Client;
 
 namespace DbDoctor.EndToEnd.Infrastructure;
 
@@ -26,7 +25,7 @@ public sealed record ScenarioDump(
 }
 
 /// <summary>
-/// Heap dumps (<see cref="DumpType.WithHeap"/>, ~200 MB, 1-2 s each) of scenario processes, written once per scenario and
+/// Heap dumps (<see cref="HeapDumpWriter"/>: WithHeap, ~200 MB, 1-2 s each) of scenario processes, written once per scenario and
 /// arguments per test run, in a temp directory deleted when the run ends. The scenario process is stopped after its dump.
 /// </summary>
 public static class DumpCache
@@ -52,19 +51,7 @@ public static class DumpCache
     }
 
     /// <summary>Writes a heap dump of any running .NET process (the caller owns the file).</summary>
-    public static async Task<TimeSpan> WriteHeapDumpAsync(int pid, string path)
-    {
-        var watch = Stopwatch.StartNew();
-        var client = new DiagnosticsClient(pid);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await client.WriteDumpAsync(DumpType.WithHeap, path, logDumpGeneration: false, timeout.Token);
-        if (!File.Exists(path))
-        {
-            throw new InvalidOperationException($"The runtime of process {pid} reported a dump at {path}, but there is no file.");
-        }
-
-        return watch.Elapsed;
-    }
+    public static Task<TimeSpan> WriteHeapDumpAsync(int pid, string path) => HeapDumpWriter.WriteAsync(pid, path);
 
     private static async Task<ScenarioDump> WriteAsync(string scenario, string[] arguments, Func<TestApp, Task<object>>? observe)
     {

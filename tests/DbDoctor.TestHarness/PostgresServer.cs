@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace DbDoctor.EndToEnd.Infrastructure;
+namespace DbDoctor.TestHarness;
 
 /// <summary>
 /// A private PostgreSQL 15 for the test run: its own data directory, port and socket directory, password (scram)
 /// authentication for a user whose password has special characters, a database and the scenarios' table.
-/// Stopped (immediate) and deleted on dispose. As an xunit collection fixture it is started once per run.
+/// Stopped (immediate) and deleted on dispose. DbDoctor.EndToEnd starts one per test run as its "postgres" collection
+/// fixture; the benchmark starts one when it needs to write a dump or run its fixed-rate target.
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
@@ -24,7 +25,7 @@ public sealed class PostgresServer : IDisposable
     private readonly string dataDirectory;
     private bool disposed;
 
-    /// <summary>The default server, as the "postgres" collection fixture creates it.</summary>
+    /// <summary>The default server (as the end-to-end tests' "postgres" collection fixture creates it).</summary>
     public PostgresServer() : this(new Dictionary<string, string>())
     {
     }
@@ -261,6 +262,3 @@ public sealed class PostgresServer : IDisposable
 
 /// <summary>One row of pg_stat_activity: the server's own view of a client session.</summary>
 public sealed record ServerSession(int Pid, string ApplicationName, string State, string Query);
-
-[CollectionDefinition("postgres")]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 
-namespace DbDoctor.EndToEnd.Infrastructure;
+namespace DbDoctor.TestHarness;
 
 /// <summary>
 /// A running scenario of testapps/DbDoctor.TestApp. <see cref="StartAsync"/> returns once the app printed its handshake
@@ -40,6 +40,12 @@ public sealed class TestApp : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>
+    /// Raised on a thread-pool thread for each line the app writes on stderr from now on (e.g. the rate-stats lines of
+    /// npgsql-fixed-rate); every line is also kept in <see cref="Stderr"/>.
+    /// </summary>
+    public event Action<string>? StderrLine;
+
     public string Stderr
     {
         get
@@ -70,6 +76,7 @@ public sealed class TestApp : IDisposable
 
     public static string DllPath => ChildProcess.ProgramPath("DbDoctor.TestApp");
 
+    /// <param name="handshakeTimeout">How long the app may take to set its failure up (<see cref="DefaultHandshakeTimeout"/>; more for big heaps).</param>
     /// <param name="environment">Variables to set for the app (e.g. a private TMPDIR, where its diagnostic socket then lives).</param>
     public static async Task<TestApp> StartAsync(
         string scenario, IEnumerable<string> arguments, TimeSpan? handshakeTimeout = null, IReadOnlyDictionary<string, string>? environment = null)
@@ -90,6 +97,8 @@ public sealed class TestApp : IDisposable
                 {
                     app.stderr.AppendLine(e.Data);
                 }
+
+                app.StderrLine?.Invoke(e.Data);
             }
         };
         process.BeginErrorReadLine();

@@ -2,27 +2,35 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text;
 
-namespace DbDoctor.EndToEnd.Infrastructure;
+namespace DbDoctor.TestHarness;
 
 /// <summary>The result of a program run to completion.</summary>
 public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr, TimeSpan Duration);
 
-/// <summary>Runs programs the tests need as real, separate processes.</summary>
+/// <summary>Finds and runs the programs the tests and the benchmark need as real, separate processes.</summary>
 public static class ChildProcess
 {
-    /// <summary>The dotnet host running these tests (the SDK sets DOTNET_HOST_PATH), so children use the same runtime.</summary>
+    /// <summary>The dotnet host running this process (the SDK sets DOTNET_HOST_PATH), so children use the same runtime.</summary>
     public static string DotnetHost =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
-    /// <summary>Path of a child program's dll, recorded at build time by the EndToEnd csproj.</summary>
-    public static string ProgramPath(string assemblyName)
+    /// <summary>The repository the harness was built from (for files kept beside the sources, such as the bench's cache).</summary>
+    public static string RepositoryRoot => RecordedMetadata(typeof(ChildProcess).Assembly, "RepositoryRoot")
+        ?? throw new InvalidOperationException("The build recorded no repository root: ChildPrograms.targets did not run for DbDoctor.TestHarness.");
+
+    /// <summary>Path of a child program's dll (DbDoctor.TestApp, dbdoctor), recorded at build time by DbDoctor.TestHarness.csproj.</summary>
+    public static string ProgramPath(string assemblyName) => ProgramPath(assemblyName, typeof(ChildProcess).Assembly);
+
+    /// <summary>
+    /// Path of a child program's dll recorded at build time by <paramref name="recordedIn"/>'s project, which marks the
+    /// program's ProjectReference ChildProgram="true" and imports ChildPrograms.targets.
+    /// </summary>
+    public static string ProgramPath(string assemblyName, Assembly recordedIn)
     {
-        var key = "ChildProgram:" + assemblyName;
-        var path = typeof(ChildProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == key)?.Value;
+        var path = RecordedMetadata(recordedIn, "ChildProgram:" + assemblyName);
         if (path is null)
         {
-            throw new InvalidOperationException($"The build did not record where {assemblyName}.dll is: it was built with -p:WithoutDbDoctorCli=true, or the ChildProgram ProjectReferences of DbDoctor.EndToEnd.csproj changed.");
+            throw new InvalidOperationException($"The build of {recordedIn.GetName().Name} did not record where {assemblyName}.dll is: it was built with -p:WithoutDbDoctorCli=true, or its ChildProgram ProjectReferences changed.");
         }
 
         if (!File.Exists(path))
@@ -32,6 +40,9 @@ public static class ChildProcess
 
         return path;
     }
+
+    private static string? RecordedMetadata(Assembly assembly, string key) =>
+        assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value;
 
     public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments)
     {
@@ -52,6 +63,7 @@ public static class ChildProcess
         return info;
     }
 
+    /// <summary>Runs a program to completion, killing its process tree after <paramref name="timeout"/> (then <see cref="TimeoutException"/>).</summary>
     /// <param name="environment">Variables to set for the child (e.g. a private TMPDIR), on top of the inherited ones.</param>
     public static async Task<ProcessResult> RunAsync(
         string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
@@ -76,7 +88,7 @@ public static class ChildProcess
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            // No context capture: PostgresServer blocks on this from a fixture constructor.
+            // No context capture: PostgresServer blocks on this from an xunit fixture constructor.
             await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)

@@ -1,0 +1,60 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+
+namespace DbDoctor.TestApp.Scenarios;
+
+/// <summary>
+/// Connections held on purpose by the two holders that are not static fields: an async method suspended at an await
+/// (a long job), and a thread's stack frame (a worker blocked while it owns a connection). Neither is a leak.
+/// </summary>
+public static class SqliteHolderScenarios
+{
+    public static async Task<ScenarioOutcome> HeldAsync(AppOptions options, BackgroundWork background)
+    {
+        var directory = SqliteFiles.ResolveDirectory(options, background);
+        options.RejectUnused();
+
+        var file = Path.Combine(directory, "jobs.db");
+        SqliteFiles.CreateTable(file, rows: 1);
+        var connectionString = SqliteFiles.ConnectionString(file);
+
+        var asyncOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        background.Start(stopping => HoldInAsyncMethodAsync(connectionString, asyncOpened, stopping));
+
+        var stackOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stopping = background.Stopping;
+        var worker = new Thread(() => HoldOnStack(connectionString, stackOpened, stopping)) { IsBackground = true, Name = "report-worker" };
+        worker.Start();
+
+        await Task.WhenAll(asyncOpened.Task, stackOpened.Task);
+        var outcome = new ScenarioOutcome();
+        outcome.Expected["held-connection"] = 2;
+        outcome.Info["directory"] = directory;
+        outcome.Info["asyncHolder"] = $"{typeof(SqliteHolderScenarios).FullName}.{nameof(HoldInAsyncMethodAsync)}";
+        outcome.Info["stackHolder"] = nameof(HoldOnStack);
+        return outcome;
+    }
+
+    /// <summary>A long job: the open connection lives in the async state machine while it awaits.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task HoldInAsyncMethodAsync(string connectionString, TaskCompletionSource opened, CancellationToken stopping)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(stopping);
+        opened.SetResult();
+        await BackgroundWork.PauseAsync(60 * 60 * 1000, stopping);
+        using var command = new SqliteCommand("SELECT count(*) FROM items", connection);
+        await command.ExecuteScalarAsync(CancellationToken.None);
+    }
+
+    /// <summary>A worker thread blocked while it owns a connection: only its stack frame holds it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void HoldOnStack(string connectionString, TaskCompletionSource opened, CancellationToken stopping)
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        opened.SetResult();
+        stopping.WaitHandle.WaitOne();
+        connection.Dispose();
+    }
+}
