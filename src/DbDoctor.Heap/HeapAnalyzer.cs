@@ -84,6 +84,8 @@ public static class HeapAnalyzer
         var (roots, registries) = MapRoots(runtime, roles, drivers, warnings);
 
         progress?.Report("Marking live objects.");
+        // Mapping roots flushed ClrMD's caches, which replaces runtime.Heap: the heap read above must not be used again.
+        heap = runtime.Heap;
         var walker = new ReachabilityWalker(heap, roles);
         using (var marks = new HeapMarks(heap.Segments))
         {
@@ -98,6 +100,8 @@ public static class HeapAnalyzer
         }
 
         progress?.Report($"{walker.LiveObjects:N0} live objects; reading database objects.");
+        ReleaseWalkCaches(runtime, walker);
+        heap = runtime.Heap;
         var reader = new FactReader(runtime, options, warnings);
         var assembler = new FactAssembler(walker, registries, reader, new PathDescriber(heap, roles, options.MaxRootPathLength));
         assembler.Assemble();
@@ -116,15 +120,32 @@ public static class HeapAnalyzer
 
     /// <summary>
     /// Mapping static fields leaves megabytes of garbage (ClrMD's views of every type with statics): collected before the
-    /// heap walk, that memory is reused by the walk instead of adding to dbdoctor's peak (bench/RESULTS.md).
+    /// heap walk, and given back to the system (an aggressive collection decommits the emptied GC regions), so it does
+    /// not add to dbdoctor's peak (bench/RESULTS.md).
     /// </summary>
     private static (List<RootEntry> Roots, RegistryScanner.Result Registries) MapRoots(
         ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<string> warnings)
     {
         var roots = RootCatalog.Build(runtime, roles, drivers, warnings);
         var registries = RegistryScanner.Scan(runtime.Heap, roots, drivers, roles, warnings);
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         return (roots, registries);
+    }
+
+    /// <summary>
+    /// The walk leaves the data access library's caches of every type and object it read (megabytes): flushed before the
+    /// facts are read, that memory does not add to dbdoctor's peak (bench/RESULTS.md). A flush replaces runtime.Heap, so
+    /// the types the walk recorded must not call into ClrMD afterwards: their names, all the facts need, are read first.
+    /// </summary>
+    private static void ReleaseWalkCaches(ClrRuntime runtime, ReachabilityWalker walker)
+    {
+        foreach (var record in walker.Interesting.Values)
+        {
+            _ = record.Type.Name;
+        }
+
+        runtime.FlushCachedData();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     /// <summary>

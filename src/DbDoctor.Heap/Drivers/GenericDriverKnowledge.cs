@@ -56,15 +56,34 @@ internal sealed class GenericDriverKnowledge : IDriverKnowledge
     /// </summary>
     public static List<GenericDriverKnowledge> Discover(ClrRuntime runtime, IReadOnlyList<IDriverKnowledge> knownDrivers)
     {
-        var known = knownDrivers.SelectMany(d => d.AssemblyFileNames).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var modules = runtime.EnumerateModules().Where(m => m.Name is not null).ToList();
         var dataCommon = modules.FirstOrDefault(m => FileName(m) == "System.Data.Common.dll");
-        if (dataCommon?.GetTypeByName(DbConnection) is null)
+        if (dataCommon is null)
         {
             return [];
         }
 
+        try
+        {
+            return FindDriverAssemblies(runtime, modules, knownDrivers);
+        }
+        finally
+        {
+            // The type views read here are not used again: dropped before the static-field mapping (RootCatalog), they
+            // neither add to dbdoctor's peak memory nor outlive a cache flush there (using them after one crashes the DAC).
+            runtime.FlushCachedData();
+        }
+    }
+
+    private static List<GenericDriverKnowledge> FindDriverAssemblies(ClrRuntime runtime, List<ClrModule> modules, IReadOnlyList<IDriverKnowledge> knownDrivers)
+    {
+        var known = knownDrivers.SelectMany(d => d.AssemblyFileNames);
         var result = new List<GenericDriverKnowledge>();
+        if (modules.First(m => FileName(m) == "System.Data.Common.dll").GetTypeByName(DbConnection) is null)
+        {
+            return result;
+        }
+
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "System.Private.CoreLib.dll", "System.Data.Common.dll" };
         seen.UnionWith(known);
         foreach (var module in modules)

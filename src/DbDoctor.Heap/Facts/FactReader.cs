@@ -52,18 +52,29 @@ internal sealed class FactReader
 
     public ClrObject ReadObject(ClrObject obj, string field)
     {
-        if (obj.IsNull || obj.Type?.GetFieldByName(field) is not { IsObjectReference: true })
+        if (obj.IsNull || obj.Type?.GetFieldByName(field) is not { IsObjectReference: true } reference)
         {
             Missing(obj, field);
             return default;
         }
 
-        return obj.ReadObjectField(field);
+        return ReadReference(obj, reference);
     }
 
     /// <summary>Like <see cref="ReadObject"/> but silent when the field does not exist (optional knowledge).</summary>
     public ClrObject ReadOptionalObject(ClrObject obj, string field) =>
-        !obj.IsNull && obj.Type?.GetFieldByName(field) is { IsObjectReference: true } ? obj.ReadObjectField(field) : default;
+        !obj.IsNull && obj.Type?.GetFieldByName(field) is { IsObjectReference: true } reference ? ReadReference(obj, reference) : default;
+
+    /// <summary>
+    /// The object a reference field points to, typed by its own header. ClrMD's ReadObjectField resolves the field's
+    /// declared type first, and for a field of a generic type (ConcurrentStack&lt;T&gt;._head) that builds views of a
+    /// whole module's types: ~6 MB of dbdoctor's peak memory (bench/RESULTS.md) for nothing the facts use.
+    /// </summary>
+    private ClrObject ReadReference(ClrObject obj, ClrInstanceField field)
+    {
+        var target = Runtime.DataTarget.DataReader.ReadPointer(field.GetAddress(obj.Address));
+        return target == 0 ? default : Runtime.Heap.GetObject(target);
+    }
 
     public string? ReadString(ClrObject obj, string field, int? maxLength = null)
     {
@@ -115,7 +126,7 @@ internal sealed class FactReader
         while (!node.IsNull && count < 1_000_000)
         {
             count++;
-            node = node.ReadObjectField("_next");
+            node = ReadObject(node, "_next");
         }
 
         return count;

@@ -31,9 +31,77 @@ internal static class RootCatalog
     {
         var roots = new List<RootEntry>();
         var staticSlots = new HashSet<ulong>();
-        var registries = drivers.SelectMany(d => d.Registries).Select(r => (r.TypeName, r.FieldName)).ToHashSet();
+        MapStaticFields(runtime, roles, drivers, roots, staticSlots);
 
-        foreach (var module in runtime.EnumerateModules())
+        var heap = runtime.Heap;
+        foreach (var root in heap.EnumerateRoots())
+        {
+            var obj = root.Object;
+            if (obj.IsNull || root.RootKind == ClrRootKind.FinalizerQueue)
+            {
+                // Finalizer-queue objects are already unreachable: they are garbage waiting for a finalizer.
+                continue;
+            }
+
+            if (root.RootKind == ClrRootKind.Stack)
+            {
+                if (IsStaticsArray(obj, staticSlots))
+                {
+                    // A frame can hold the runtime's statics storage itself (seen in Task.SpinThenBlockingWait): walking it
+                    // would make every static of its module, a driver's registry included, look held by that frame. Its
+                    // fields are roots of their own, named and classified above; the array's handle roots it anyway.
+                    continue;
+                }
+
+                var method = (root as ClrStackRoot)?.StackFrame?.Method;
+                var methodName = method is null ? null : $"{method.Type?.Name}.{method.Name}";
+                var driverFrame = roles.DriverOf(method?.Type?.Module) is not null;
+                roots.Add(new RootEntry(obj.Address, methodName is null ? "stack" : "stack " + methodName,
+                    driverFrame ? RootSource.DriverStack : RootSource.ApplicationStack, methodName));
+                continue;
+            }
+
+            if (IsStaticsArray(obj, staticSlots))
+            {
+                AddUnmappedStaticSlots(obj, staticSlots, roots, runtime);
+                continue;
+            }
+
+            var type = obj.Type;
+            var driverInternal = type is not null && roles.Get(type) is { Driver: not null, Barrier: true };
+            var label = root.RootKind == ClrRootKind.ThreadStaticVar ? "thread static" : $"{KindName(root.RootKind)} {type?.Name}";
+            roots.Add(new RootEntry(obj.Address, label, driverInternal ? RootSource.DriverHandle : RootSource.ApplicationHandle, null));
+        }
+
+        runtime.FlushCachedData();
+        if (staticSlots.Count == 0)
+        {
+            warnings.Add("No static fields could be mapped: holders that are static fields cannot be named.");
+        }
+
+        // Statics first, so an object both in a static and on a stack is named after the static.
+        return roots.OrderBy(r => r.Source switch
+        {
+            RootSource.ApplicationStatic => 0,
+            RootSource.ApplicationHandle => 1,
+            RootSource.ApplicationStack => 2,
+            RootSource.DriverRegistry => 3,
+            _ => 4,
+        }).ToList();
+    }
+
+    /// <summary>
+    /// Names every static reference field of every module. ClrMD's type views and the data access library's caches
+    /// behind them cost ~15 MB for a few hundred types: flushing them after each module, and once at the end, keeps
+    /// only one module's worth resident at a time (dbdoctor's peak memory, bench/RESULTS.md). A flush replaces
+    /// runtime.Heap, so nothing read before it (heap, types, domains) may be used after it: each module reads afresh.
+    /// </summary>
+    private static void MapStaticFields(ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<RootEntry> roots, HashSet<ulong> staticSlots)
+    {
+        var registries = drivers.SelectMany(d => d.Registries).Select(r => (r.TypeName, r.FieldName)).ToHashSet();
+        var modules = runtime.EnumerateModules().ToList();
+        var domains = runtime.AppDomains;
+        foreach (var module in modules)
         {
             var driverModule = roles.DriverOf(module) is not null;
             foreach (var type in module.EnumerateTypesWithStaticFields())
@@ -45,7 +113,7 @@ internal static class RootCatalog
                         continue;
                     }
 
-                    foreach (var domain in runtime.AppDomains)
+                    foreach (var domain in domains)
                     {
                         var slot = field.GetAddress(domain);
                         if (slot == 0 || !staticSlots.Add(slot))
@@ -67,54 +135,9 @@ internal static class RootCatalog
                     }
                 }
             }
+
+            runtime.FlushCachedData();
         }
-
-        var heap = runtime.Heap;
-        foreach (var root in heap.EnumerateRoots())
-        {
-            var obj = root.Object;
-            if (obj.IsNull || root.RootKind == ClrRootKind.FinalizerQueue)
-            {
-                // Finalizer-queue objects are already unreachable: they are garbage waiting for a finalizer.
-                continue;
-            }
-
-            if (root.RootKind == ClrRootKind.Stack)
-            {
-                var method = (root as ClrStackRoot)?.StackFrame?.Method;
-                var methodName = method is null ? null : $"{method.Type?.Name}.{method.Name}";
-                var driverFrame = roles.DriverOf(method?.Type?.Module) is not null;
-                roots.Add(new RootEntry(obj.Address, methodName is null ? "stack" : "stack " + methodName,
-                    driverFrame ? RootSource.DriverStack : RootSource.ApplicationStack, methodName));
-                continue;
-            }
-
-            if (IsStaticsArray(obj, staticSlots))
-            {
-                AddUnmappedStaticSlots(obj, staticSlots, roots, runtime);
-                continue;
-            }
-
-            var type = obj.Type;
-            var driverInternal = type is not null && roles.Get(type) is { Driver: not null, Barrier: true };
-            var label = root.RootKind == ClrRootKind.ThreadStaticVar ? "thread static" : $"{KindName(root.RootKind)} {type?.Name}";
-            roots.Add(new RootEntry(obj.Address, label, driverInternal ? RootSource.DriverHandle : RootSource.ApplicationHandle, null));
-        }
-
-        if (staticSlots.Count == 0)
-        {
-            warnings.Add("No static fields could be mapped: holders that are static fields cannot be named.");
-        }
-
-        // Statics first, so an object both in a static and on a stack is named after the static.
-        return roots.OrderBy(r => r.Source switch
-        {
-            RootSource.ApplicationStatic => 0,
-            RootSource.ApplicationHandle => 1,
-            RootSource.ApplicationStack => 2,
-            RootSource.DriverRegistry => 3,
-            _ => 4,
-        }).ToList();
     }
 
     private static string KindName(ClrRootKind kind) => kind switch

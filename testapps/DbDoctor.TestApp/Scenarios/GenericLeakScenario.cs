@@ -45,7 +45,7 @@ public static class GenericLeakScenario
         _heldReader.Read();
         _heldTransaction = HeldConnections[1].BeginTransaction();
 
-        MakeGarbage(_source);
+        var garbage = MakeGarbage(_source);
 
         var outcome = new ScenarioOutcome();
         // Info severity: counted per kind, no leak diagnosed for a driver DbDoctor cannot read.
@@ -56,6 +56,7 @@ public static class GenericLeakScenario
         outcome.Info["transactions"] = new JsonObject { ["held"] = 1, ["orphaned"] = 0 };
         outcome.Info["dataSources"] = new JsonObject { ["held"] = 1, ["orphaned"] = 0 };
         outcome.Info["garbageConnections"] = Garbage;
+        outcome.Info["garbageStillOnHeap"] = garbage.Count(w => w.IsAlive);
         return Task.FromResult(outcome);
     }
 
@@ -71,18 +72,41 @@ public static class GenericLeakScenario
 
     /// <summary>
     /// Connections nothing references: half were never opened, half were opened and closed (the registry let them go).
-    /// No GC is forced: they are still on the heap in the dump, as dead objects the analysis must skip.
+    /// The handshake collects before it reports, so plain garbage would be gone from the dump and prove nothing; these
+    /// are held only by an unreachable object whose finalizer re-registers itself until the handshake's two full
+    /// collections are over. In the dump they are dead objects still on the heap (or reachable only from the finalizer
+    /// queue, if its last run is still pending): the analysis must count neither. Long weak references (they keep
+    /// nothing alive and track until the memory is reclaimed) let the handshake say they were still there.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void MakeGarbage(AcmeDataSource source)
+    private static WeakReference[] MakeGarbage(AcmeDataSource source)
     {
+        var connections = new DbConnection[Garbage];
         for (var i = 0; i < Garbage; i++)
         {
-            var connection = source.CreateConnection();
+            connections[i] = source.CreateConnection();
             if (i % 2 == 0)
             {
-                connection.Open();
-                connection.Close();
+                connections[i].Open();
+                connections[i].Close();
+            }
+        }
+
+        _ = new GarbageKeeper(connections);
+        return [.. connections.Select(c => new WeakReference(c, trackResurrection: true))];
+    }
+
+    private sealed class GarbageKeeper(DbConnection[] connections)
+    {
+        private readonly int _fullCollectionsAtStart = GC.CollectionCount(GC.MaxGeneration);
+
+        public DbConnection[] Connections { get; } = connections;
+
+        ~GarbageKeeper()
+        {
+            if (GC.CollectionCount(GC.MaxGeneration) < _fullCollectionsAtStart + 2)
+            {
+                GC.ReRegisterForFinalize(this);
             }
         }
     }

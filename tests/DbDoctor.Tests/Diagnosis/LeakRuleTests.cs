@@ -169,4 +169,26 @@ public class LeakRuleTests
         Assert.Contains("2 connections: 1 held by application code, 1 orphaned", finding.Evidence);
         Assert.Contains("1 reader: 0 held by application code, 1 orphaned", finding.Evidence);
     }
+
+    [Fact]
+    public void Orphaned_objects_of_unknown_drivers_name_the_driver_root_keeping_them_and_stay_info()
+    {
+        IReadOnlyList<string> registry = ["static Acme.Data.AcmePool.Open", "Acme.Data.AcmeConnection"];
+        var generic = new List<GenericDbObjectFact>
+        {
+            new() { Driver = "Acme.Data", Kind = "connection", TypeName = "Acme.Data.AcmeConnection", Address = 0x10, RootPath = registry },
+            new() { Driver = "Acme.Data", Kind = "connection", TypeName = "Acme.Data.AcmeConnection", Address = 0x20, RootPath = registry },
+            new() { Driver = "Acme.Data", Kind = "connection", TypeName = "Acme.Data.AcmeConnection", Address = 0x30, Held = true, Holder = "static App.Db.Connection", RootPath = ["static App.Db.Connection", "Acme.Data.AcmeConnection"] },
+        };
+
+        var report = Diagnose(Heap([], [], generic));
+        var finding = Single(report, FindingKinds.UnknownDriver);
+
+        Assert.Equal(Severities.Info, finding.Severity);
+        Assert.Equal("Acme.Data", finding.Driver);
+        Assert.Contains("3 connections: 1 held by application code, 2 orphaned", finding.Evidence);
+        Assert.Contains("Held by: 1 static App.Db.Connection", finding.Evidence);
+        Assert.Contains("Orphaned, kept alive only by the driver: 2 static Acme.Data.AcmePool.Open", finding.Evidence);
+        Assert.DoesNotContain(report.Findings, f => f.Kind == FindingKinds.LeakedConnection);
+    }
 }
