@@ -63,15 +63,19 @@ public static class HeapBench
         return new HeapMeasurement(dump, objects, baseline, dbdoctor, counts, mismatches);
     }
 
+    public static string BaselineDll => ChildProcess.ProgramPath("DbDoctor.Bench.Baseline", typeof(HeapBench).Assembly);
+
+    public static string DbDoctorDll => ChildProcess.ProgramPath("dbdoctor");
+
     private static async Task<MeasuredRun> RunBaselineAsync(BenchDump dump)
     {
-        var run = await GnuTime.MeasureAsync(ChildProcess.ProgramPath("DbDoctor.Bench.Baseline", typeof(HeapBench).Assembly), [dump.Path], RunTimeout).ConfigureAwait(false);
+        var run = await GnuTime.MeasureAsync(BaselineDll, [dump.Path], RunTimeout).ConfigureAwait(false);
         return run.ExitCode == 0 ? run : throw new InvalidOperationException($"The baseline walk failed on {dump.Path} (exit code {run.ExitCode}): {run.Stderr}");
     }
 
     private static async Task<MeasuredRun> RunDbDoctorAsync(BenchDump dump)
     {
-        var run = await GnuTime.MeasureAsync(ChildProcess.ProgramPath("dbdoctor"), ["dump", dump.Path, "--format", "json"], RunTimeout).ConfigureAwait(false);
+        var run = await GnuTime.MeasureAsync(DbDoctorDll, ["dump", dump.Path, "--format", "json"], RunTimeout).ConfigureAwait(false);
         // 0 healthy, 3 findings: both produce a report; anything else is a failure of the run itself.
         return run.ExitCode is 0 or 3 ? run : throw new InvalidOperationException($"dbdoctor dump failed on {dump.Path} (exit code {run.ExitCode}): {run.Stderr}{run.Stdout}");
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json;
 
 namespace DbDoctor.Bench;
 
@@ -28,6 +29,9 @@ public static class ResultsReport
             new("ballast changes nothing: same findings on every dump", heaps.Select(h => ReportCheck.Format(h.FindingCounts)).Distinct().Count() == 1,
                 string.Join("; ", heaps.Select(h => ReportCheck.Format(h.FindingCounts)).Distinct())),
         };
+        var (baselineSettings, dbdoctorSettings) = (RuntimeSettings(HeapBench.BaselineDll), RuntimeSettings(HeapBench.DbDoctorDll));
+        verdicts.Add(new Verdict("same runtime settings for both processes (a fair comparison)", SameSettings(baselineSettings, dbdoctorSettings),
+            $"baseline {Format(baselineSettings)}; dbdoctor {Format(dbdoctorSettings)}"));
         if (heaps.Count >= 3)
         {
             var (fixedSeconds, perObject, worst) = LinearFit(heaps, h => h.DbDoctorSeconds);
@@ -38,6 +42,41 @@ public static class ResultsReport
         }
 
         return verdicts;
+    }
+
+    /// <summary>
+    /// A program's runtime knobs: the System.* properties of its runtimeconfig.json (GC, tiering, PGO, globalization…),
+    /// less System.CommandLine's, which configure the app and not the runtime. The environment (DOTNET_*) is the
+    /// benchmark's own for both children, so these files are where the two processes' runtime settings can differ.
+    /// </summary>
+    public static SortedDictionary<string, string> RuntimeSettings(string dll)
+    {
+        var configPath = Path.ChangeExtension(dll, ".runtimeconfig.json");
+        using var document = JsonDocument.Parse(File.ReadAllText(configPath));
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (document.RootElement.GetProperty("runtimeOptions").TryGetProperty("configProperties", out var properties))
+        {
+            foreach (var property in properties.EnumerateObject()
+                .Where(p => p.Name.StartsWith("System.", StringComparison.Ordinal) && !p.Name.StartsWith("System.CommandLine.", StringComparison.Ordinal)))
+            {
+                settings[property.Name] = property.Value.ToString();
+            }
+        }
+
+        return settings;
+    }
+
+    private static bool SameSettings(SortedDictionary<string, string> a, SortedDictionary<string, string> b) => a.SequenceEqual(b);
+
+    private static string Format(SortedDictionary<string, string> settings) =>
+        settings.Count == 0 ? "(runtime defaults)" : string.Join(", ", settings.Select(s => $"{s.Key}={s.Value}"));
+
+    private static string RuntimeSettingsSentence()
+    {
+        var (baseline, dbdoctor) = (RuntimeSettings(HeapBench.BaselineDll), RuntimeSettings(HeapBench.DbDoctorDll));
+        return SameSettings(baseline, dbdoctor)
+            ? $"Runtime settings: the same for both processes (each program's runtimeconfig.json; the DOTNET_ environment is shared): {Format(dbdoctor)}. Dynamic PGO is off in both csproj files: for a short-lived batch process its instrumentation costs ~6 MB of peak memory and never pays off."
+            : $"Runtime settings DIFFER, so the ratios below compare unlike processes: baseline {Format(baseline)}; dbdoctor {Format(dbdoctor)}.";
     }
 
     /// <summary>Least-squares line seconds = a + b × objects, and its largest miss relative to a measured time.</summary>
@@ -72,8 +111,7 @@ public static class ResultsReport
         text.AppendLine("written by the target runtime (DiagnosticsClient.WriteDump, DumpType.WithHeap). Baseline: bench/DbDoctor.Bench.Baseline opens");
         text.AppendLine("the dump with ClrMD and enumerates every object once (type and size), the floor of any ClrMD-based tool. Time: wall time of");
         text.AppendLine("the whole process (startup included). Memory: peak resident set of the process (GNU time %M, the kernel's ru_maxrss).");
-        text.AppendLine("Runtime settings: dbdoctor runs with dynamic PGO off (`<TieredPGO>false</TieredPGO>` in src/DbDoctor; -6 MB, faster), the");
-        text.AppendLine("baseline with the runtime's defaults, as a default-built ClrMD tool runs (with PGO off it too would peak ~6 MB lower).").AppendLine();
+        text.AppendLine(RuntimeSettingsSentence()).AppendLine();
         text.AppendLine("| ballast | objects in dump | dump size | baseline time | baseline peak RSS | dbdoctor time | dbdoctor peak RSS | time ratio | memory ratio | dump write (target pause) |");
         text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var h in heaps)

@@ -1,3 +1,4 @@
+using DbDoctor.Heap.Traversal;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Facts;
@@ -58,23 +59,11 @@ internal sealed class FactReader
             return default;
         }
 
-        return ReadReference(obj, reference);
+        return ReferenceFields.Read(Runtime.Heap, obj, reference);
     }
 
     /// <summary>Like <see cref="ReadObject"/> but silent when the field does not exist (optional knowledge).</summary>
-    public ClrObject ReadOptionalObject(ClrObject obj, string field) =>
-        !obj.IsNull && obj.Type?.GetFieldByName(field) is { IsObjectReference: true } reference ? ReadReference(obj, reference) : default;
-
-    /// <summary>
-    /// The object a reference field points to, typed by its own header. ClrMD's ReadObjectField resolves the field's
-    /// declared type first, and for a field of a generic type (ConcurrentStack&lt;T&gt;._head) that builds views of a
-    /// whole module's types: ~6 MB of dbdoctor's peak memory (bench/RESULTS.md) for nothing the facts use.
-    /// </summary>
-    private ClrObject ReadReference(ClrObject obj, ClrInstanceField field)
-    {
-        var target = Runtime.DataTarget.DataReader.ReadPointer(field.GetAddress(obj.Address));
-        return target == 0 ? default : Runtime.Heap.GetObject(target);
-    }
+    public ClrObject ReadOptionalObject(ClrObject obj, string field) => ReferenceFields.Read(Runtime.Heap, obj, field);
 
     public string? ReadString(ClrObject obj, string field, int? maxLength = null)
     {

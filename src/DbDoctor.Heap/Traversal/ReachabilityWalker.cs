@@ -169,11 +169,11 @@ internal sealed class ReachabilityWalker
 
     private static readonly string[] TimerLinkFields = ["_next", "_prev", "_associatedTimerQueue"];
 
-    private static IEnumerable<ulong> TimerLinks(ClrObject timer)
+    private IEnumerable<ulong> TimerLinks(ClrObject timer)
     {
         foreach (var field in TimerLinkFields)
         {
-            if (timer.Type?.GetFieldByName(field) is { IsObjectReference: true } && timer.ReadObjectField(field) is { IsNull: false } linked)
+            if (ReferenceFields.Read(_heap, timer, field) is { IsNull: false } linked)
             {
                 yield return linked.Address;
             }
@@ -223,9 +223,9 @@ internal sealed class ReachabilityWalker
     private bool IsDriverTimer(ulong timerAddress)
     {
         var timer = _heap.GetObject(timerAddress);
-        var state = timer.ReadObjectField("_state");
-        var callback = timer.ReadObjectField("_timerCallback");
-        var target = callback.IsNull ? default : callback.ReadObjectField("_target");
+        var state = ReferenceFields.Read(_heap, timer, "_state");
+        var callback = ReferenceFields.Read(_heap, timer, "_timerCallback");
+        var target = ReferenceFields.Read(_heap, callback, "_target");
         var isDriver = false;
         foreach (var payload in (ReadOnlySpan<ClrObject>)[state, target])
         {

@@ -29,7 +29,7 @@ internal static class RegistryScanner
             var start = heap.GetObject(root.Object);
             foreach (var field in registry.InstanceFieldPath)
             {
-                start = start.IsNull || start.Type?.GetFieldByName(field) is null ? default : start.ReadObjectField(field);
+                start = ReferenceFields.Read(heap, start, field);
             }
 
             if (start.IsNull)

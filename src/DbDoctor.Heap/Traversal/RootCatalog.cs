@@ -27,6 +27,8 @@ internal sealed record RootEntry(ulong Object, string Label, RootSource Source, 
 /// </summary>
 internal static class RootCatalog
 {
+    private const long CollectAfterAllocatedBytes = 1 << 20;
+
     public static List<RootEntry> Build(ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<string> warnings)
     {
         var roots = new List<RootEntry>();
@@ -73,6 +75,7 @@ internal static class RootCatalog
             roots.Add(new RootEntry(obj.Address, label, driverInternal ? RootSource.DriverHandle : RootSource.ApplicationHandle, null));
         }
 
+        // The stack walks behind the roots leave megabytes of caches: released here, so callers must re-read runtime.Heap.
         runtime.FlushCachedData();
         if (staticSlots.Count == 0)
         {
@@ -92,15 +95,15 @@ internal static class RootCatalog
 
     /// <summary>
     /// Names every static reference field of every module. ClrMD's type views and the data access library's caches
-    /// behind them cost ~15 MB for a few hundred types: flushing them after each module, and once at the end, keeps
-    /// only one module's worth resident at a time (dbdoctor's peak memory, bench/RESULTS.md). A flush replaces
-    /// runtime.Heap, so nothing read before it (heap, types, domains) may be used after it: each module reads afresh.
+    /// behind them cost ~15 MB for a few hundred types: flushing them after each module keeps one module's worth
+    /// resident at a time (dbdoctor's peak memory, bench/RESULTS.md). A flush replaces runtime.Heap and every type view:
+    /// only the module list is kept across flushes; types, fields and domains are read afresh for each module.
     /// </summary>
     private static void MapStaticFields(ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<RootEntry> roots, HashSet<ulong> staticSlots)
     {
         var registries = drivers.SelectMany(d => d.Registries).Select(r => (r.TypeName, r.FieldName)).ToHashSet();
         var modules = runtime.EnumerateModules().ToList();
-        var domains = runtime.AppDomains;
+        var allocatedAtLastCollection = GC.GetAllocatedBytesForCurrentThread();
         foreach (var module in modules)
         {
             var driverModule = roles.DriverOf(module) is not null;
@@ -113,7 +116,7 @@ internal static class RootCatalog
                         continue;
                     }
 
-                    foreach (var domain in domains)
+                    foreach (var domain in runtime.AppDomains)
                     {
                         var slot = field.GetAddress(domain);
                         if (slot == 0 || !staticSlots.Add(slot))
@@ -137,6 +140,12 @@ internal static class RootCatalog
             }
 
             runtime.FlushCachedData();
+            if (GC.GetAllocatedBytesForCurrentThread() - allocatedAtLastCollection > CollectAfterAllocatedBytes)
+            {
+                // The flushed views are garbage now; a short run allocates too little for the GC to collect on its own.
+                GC.Collect(0);
+                allocatedAtLastCollection = GC.GetAllocatedBytesForCurrentThread();
+            }
         }
     }
 
