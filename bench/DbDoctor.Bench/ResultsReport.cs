@@ -31,7 +31,7 @@ public static class ResultsReport
         };
         var (baselineSettings, dbdoctorSettings) = (RuntimeSettings(HeapBench.BaselineDll), RuntimeSettings(HeapBench.DbDoctorDll));
         verdicts.Add(new Verdict("same runtime settings for both processes (a fair comparison)", SameSettings(baselineSettings, dbdoctorSettings),
-            $"baseline {Format(baselineSettings)}; dbdoctor {Format(dbdoctorSettings)}"));
+            SameSettings(baselineSettings, dbdoctorSettings) ? "see the heap section" : $"baseline {Format(baselineSettings)}; dbdoctor {Format(dbdoctorSettings)}"));
         if (heaps.Count >= 3)
         {
             var (fixedSeconds, perObject, worst) = LinearFit(heaps, h => h.DbDoctorSeconds);

@@ -16,6 +16,9 @@ internal static class ReferenceFields
     public static ClrObject Read(ClrHeap heap, ClrObject obj, ClrInstanceField field)
     {
         var target = heap.Runtime.DataTarget.DataReader.ReadPointer(field.GetAddress(obj.Address));
-        return target == 0 ? default : heap.GetObject(target);
+
+        // A target whose type cannot be read (a dump without heap memory, a torn object) is nothing the analysis can use;
+        // ClrHeap.GetObject would throw on it.
+        return target != 0 && heap.GetObjectType(target) is { } type ? heap.GetObject(target, type) : default;
     }
 }

@@ -27,7 +27,7 @@ internal sealed record RootEntry(ulong Object, string Label, RootSource Source, 
 /// </summary>
 internal static class RootCatalog
 {
-    private const long CollectAfterAllocatedBytes = 1 << 20;
+    private const long FlushAfterAllocatedBytes = 512 * 1024;
 
     public static List<RootEntry> Build(ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<string> warnings)
     {
@@ -95,15 +95,15 @@ internal static class RootCatalog
 
     /// <summary>
     /// Names every static reference field of every module. ClrMD's type views and the data access library's caches
-    /// behind them cost ~15 MB for a few hundred types: flushing them after each module keeps one module's worth
-    /// resident at a time (dbdoctor's peak memory, bench/RESULTS.md). A flush replaces runtime.Heap and every type view:
-    /// only the module list is kept across flushes; types, fields and domains are read afresh for each module.
+    /// behind them cost ~15 MB for a few hundred types: flushing them after each big module keeps about one module's
+    /// worth resident at a time (dbdoctor's peak memory, bench/RESULTS.md). A flush replaces runtime.Heap and every type
+    /// view: only the module list is kept across flushes; types, fields and domains are read afresh for each module.
     /// </summary>
     private static void MapStaticFields(ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<RootEntry> roots, HashSet<ulong> staticSlots)
     {
         var registries = drivers.SelectMany(d => d.Registries).Select(r => (r.TypeName, r.FieldName)).ToHashSet();
         var modules = runtime.EnumerateModules().ToList();
-        var allocatedAtLastCollection = GC.GetAllocatedBytesForCurrentThread();
+        var allocatedAtLastFlush = GC.GetAllocatedBytesForCurrentThread();
         foreach (var module in modules)
         {
             var driverModule = roles.DriverOf(module) is not null;
@@ -139,12 +139,15 @@ internal static class RootCatalog
                 }
             }
 
-            runtime.FlushCachedData();
-            if (GC.GetAllocatedBytesForCurrentThread() - allocatedAtLastCollection > CollectAfterAllocatedBytes)
+            // What ClrMD allocated tracks how much the data access library cached: a flush after each module that cost
+            // more than 512 KB (CoreLib and a few others) frees most of it, without re-reading shared runtime data after
+            // each of the many small ones (~50 ms more). The flushed views are garbage then: a short run allocates too
+            // little for the GC to collect them on its own.
+            if (GC.GetAllocatedBytesForCurrentThread() - allocatedAtLastFlush > FlushAfterAllocatedBytes)
             {
-                // The flushed views are garbage now; a short run allocates too little for the GC to collect on its own.
+                runtime.FlushCachedData();
                 GC.Collect(0);
-                allocatedAtLastCollection = GC.GetAllocatedBytesForCurrentThread();
+                allocatedAtLastFlush = GC.GetAllocatedBytesForCurrentThread();
             }
         }
     }
@@ -161,7 +164,8 @@ internal static class RootCatalog
 
     private static bool IsStaticsArray(ClrObject obj, HashSet<ulong> staticSlots)
     {
-        if (!obj.IsArray || obj.Type?.ComponentType?.IsObjectReference != true)
+        // Type first: IsArray throws when the type cannot be read (a stack slot into memory a heap-less dump lacks).
+        if (obj.Type is not { IsArray: true, ComponentType.IsObjectReference: true })
         {
             return false;
         }
