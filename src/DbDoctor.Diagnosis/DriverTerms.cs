@@ -106,7 +106,7 @@ public static class DriverTerms
         var oneKey = FamilyOf(driver) switch
         {
             DriverFamily.Npgsql => "Use one NpgsqlDataSource for the shared server and select the tenant in the query (a tenant_id column or `SET search_path` per command) instead of one pool per tenant.",
-            DriverFamily.Sqlite => "Each distinct connection string is its own pool; keep the set of databases bounded, or close and ClearPool tenant databases that go quiet.",
+            DriverFamily.Sqlite => "Keep the set of databases bounded, and call SqliteConnection.ClearPool for tenant databases that go quiet.",
             _ => "Use one pool for the shared server and carry the tenant in the query instead of in the connection string.",
         };
         return $"Every distinct connection string gets its own pool with its own connections. {oneKey} " +

@@ -18,6 +18,11 @@ public static class HeapAnalyzer
     public static HeapFacts AnalyzeDump(string dumpPath, HeapAnalysisOptions? options = null, IProgress<string>? progress = null)
     {
         options ??= new HeapAnalysisOptions();
+        if (Directory.Exists(dumpPath))
+        {
+            throw new DbDoctorInputException($"'{dumpPath}' is a directory, not a dump file.");
+        }
+
         if (!File.Exists(dumpPath))
         {
             throw new DbDoctorInputException($"The dump file '{dumpPath}' does not exist.");

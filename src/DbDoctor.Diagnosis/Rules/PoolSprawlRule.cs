@@ -79,7 +79,7 @@ public sealed class PoolSprawlRule : IRule
                 Address = Hex.Format(p.Address),
                 Holder = p.Holder,
                 RootPath = p.RootPath,
-                State = $"{DiagnosisContext.DisplayName(p)}: {p.Total ?? 0} open",
+                State = $"{Text.Count(p.Total ?? 0, "open connection")}, pool '{DiagnosisContext.DisplayName(p)}'",
             }).ToList(),
         };
     }

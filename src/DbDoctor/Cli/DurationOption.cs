@@ -11,6 +11,7 @@ public static class DurationOption
         var option = new Option<TimeSpan?>(name)
         {
             Description = description,
+            HelpName = "duration",
             CustomParser = result =>
             {
                 var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;

@@ -13,11 +13,13 @@ public sealed class OutputOptions
 
     public Option<FileInfo?> Output { get; } = new("--output", "-o")
     {
+        HelpName = "file",
         Description = "Write the report to this file instead of standard output.",
     };
 
     public Option<int> MaxSql { get; } = new("--max-sql")
     {
+        HelpName = "chars",
         Description = "Longest SQL text shown per object, in characters.",
         DefaultValueFactory = _ => 200,
     };

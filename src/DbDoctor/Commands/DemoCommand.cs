@@ -33,6 +33,8 @@ public static class DemoCommand
                 var facts = HeapAnalyzer.AnalyzeDump(snapshot.Path, options, progress);
                 var target = facts.Target with { Kind = "process", Pid = app.Pid, Path = null };
                 var report = Diagnoser.Diagnose(new DiagnosisInput { Target = target, Heap = facts with { Target = target } });
+                // Like attach, the report states how long the snapshot paused the target.
+                report = report with { Snapshot = report.Snapshot! with { TargetPauseSeconds = snapshot.TargetPause.TotalSeconds } };
                 return await ReportOutput.WriteAsync(report, parse.GetValue(output.Format)!, parse.GetValue(output.Output)).ConfigureAwait(false);
             }
             finally

@@ -31,13 +31,17 @@ public static class PsCommand
             return $"No .NET process published a diagnostic socket in {Path.GetTempPath()} (dbdoctor and the target must share TMPDIR).\n";
         }
 
+        var rows = processes.OrderBy(p => p.Pid).Select(p => (
+            Process: p,
+            Drivers: p.Drivers.Count == 0 ? "-" : string.Join(", ", p.Drivers.Select(d => d.Version is null ? d.Name : $"{d.Name} {d.Version}")))).ToList();
+        // The drivers column is as wide as its longest entry, so the command lines stay aligned.
+        var driversWidth = Math.Max("DRIVERS".Length, rows.Max(r => r.Drivers.Length));
         var sb = new StringBuilder();
-        sb.AppendLine($"{"PID",7}  {"RUNTIME",-9}  {"DRIVERS",-40}  COMMAND");
-        foreach (var p in processes.OrderBy(p => p.Pid))
+        sb.AppendLine($"{"PID",7}  {"RUNTIME",-9}  {"DRIVERS".PadRight(driversWidth)}  COMMAND");
+        foreach (var (p, drivers) in rows)
         {
-            var drivers = p.Drivers.Count == 0 ? "-" : string.Join(", ", p.Drivers.Select(d => d.Version is null ? d.Name : $"{d.Name} {d.Version}"));
             var command = p.Status == ProcessStatus.Attachable ? p.CommandLine ?? "?" : $"({p.Status}: {p.StatusDetail}) {p.CommandLine}";
-            sb.AppendLine($"{p.Pid,7}  {p.RuntimeVersion ?? "?",-9}  {drivers,-40}  {command}");
+            sb.AppendLine($"{p.Pid,7}  {p.RuntimeVersion ?? "?",-9}  {drivers.PadRight(driversWidth)}  {command}");
         }
 
         return sb.ToString();

@@ -33,6 +33,14 @@ public sealed class DumpBadInputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_directory()
+    {
+        var result = await DbDoctorCli.RunAsync("dump", directory);
+        AssertRejectedInOneSentence(result);
+        Assert.Contains("is a directory", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Text_file()
     {
         var path = Path.Combine(directory, "notes.dmp");
