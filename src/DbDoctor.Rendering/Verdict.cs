@@ -36,7 +36,8 @@ public static class Verdict
         }
 
         var kept = report.Snapshot.DumpPath is { } path ? $"; kept at {path}" : "";
-        return $"Heap snapshot: the target was paused {pause.ToString("0.00", CultureInfo.InvariantCulture)} s while it was written{kept}";
+        var measure = report.Snapshot.TargetPauseIsUpperBound ? "at most " : "";
+        return $"Heap snapshot: the target was paused {measure}{pause.ToString("0.00", CultureInfo.InvariantCulture)} s while it was written{kept}";
     }
 
     private static string Phrase(string kind, List<Finding> findings)

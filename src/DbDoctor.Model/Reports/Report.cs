@@ -120,6 +120,9 @@ public sealed record SnapshotReport
 
     /// <summary>For attach: how long the target was paused while its heap was written.</summary>
     public double? TargetPauseSeconds { get; init; }
+
+    /// <summary>True when the pause could not be observed and <see cref="TargetPauseSeconds"/> is the whole write time, an upper bound.</summary>
+    public bool TargetPauseIsUpperBound { get; init; }
     public string? DumpPath { get; init; }
 }
 

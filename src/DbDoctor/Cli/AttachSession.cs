@@ -50,6 +50,7 @@ public static class AttachSession
 
         HeapFacts? heap = null;
         double? pauseSeconds = null;
+        var pauseIsUpperBound = false;
         string? keptDump = null;
         if (!settings.NoHeap && !telemetry.TargetExited)
         {
@@ -59,6 +60,7 @@ public static class AttachSession
             // Ctrl+C during the analysis: remove the snapshot at once, even if the process is then torn down.
             using var cleanup = ct.Register(snapshot.Dispose);
             pauseSeconds = snapshot.TargetPause.TotalSeconds;
+            pauseIsUpperBound = !snapshot.PauseMeasured;
             progress.Report($"snapshot written; target paused {pauseSeconds:0.00} s; analysing...");
             heap = HeapAnalyzer.AnalyzeDump(snapshot.Path, new HeapAnalysisOptions { MaxSqlLength = settings.MaxSqlLength }, progress);
             keptDump = snapshot.Keep ? snapshot.Path : null;
@@ -88,7 +90,7 @@ public static class AttachSession
             // No heap (--no-heap, or the target exited): no snapshot section, rather than one that reads "0 objects".
             Snapshot = report.Snapshot is null
                 ? null
-                : report.Snapshot with { TargetPauseSeconds = pauseSeconds, DumpPath = keptDump },
+                : report.Snapshot with { TargetPauseSeconds = pauseSeconds, TargetPauseIsUpperBound = pauseIsUpperBound, DumpPath = keptDump },
             Warnings = [.. warnings, .. report.Warnings],
         };
     }

@@ -15,7 +15,7 @@ public static class AttachCommand
         var duration = DurationOption.Create("--duration", "How long to listen to the pool telemetry, e.g. 10s, 1m. Default: 10s.", null, TimeSpan.FromSeconds(1));
         var noHeap = new Option<bool>("--no-heap") { Description = "Skip the heap snapshot: telemetry only, the target is never paused." };
         var keepDump = new Option<FileInfo?>("--keep-dump") { HelpName = "path", Description = "Keep the heap snapshot at this path instead of deleting it." };
-        var serverIdle = DurationOption.Create("--server-idle-timeout", "After how long idle the server (or a proxy) closes sessions, e.g. 60s: checks pools for stale connections.", null, TimeSpan.Zero);
+        var serverIdle = DurationOption.Create("--server-idle-timeout", "After how long idle the server (or a proxy) closes sessions, e.g. 60s: checks pools for stale connections.", null, TimeSpan.FromSeconds(1));
         var server = new Option<string?>("--server") { HelpName = "connection-string", Description = "A connection string to ask the PostgreSQL server its idle_session_timeout (never printed)." };
         var output = new OutputOptions();
 

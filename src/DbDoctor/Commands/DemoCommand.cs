@@ -24,7 +24,7 @@ public static class DemoCommand
             var work = Directory.CreateTempSubdirectory("dbdoctor-demo-");
             try
             {
-                progress.Report("starting the SQLite demo app (2 leaked transactions, 3 leaked readers, 6 tenant pools)...");
+                progress.Report("starting the SQLite demo app (2 leaked transactions, 3 undisposed readers, 6 tenant pools)...");
                 await using var app = await DemoApp.StartAsync("sqlite-mixed", work.FullName, token).ConfigureAwait(false);
                 progress.Report($"demo app running as pid {app.Pid}; writing a heap snapshot...");
                 using var snapshot = HeapSnapshotter.Write(app.Pid, keepPath: null);
@@ -34,7 +34,7 @@ public static class DemoCommand
                 var target = facts.Target with { Kind = "process", Pid = app.Pid, Path = null };
                 var report = Diagnoser.Diagnose(new DiagnosisInput { Target = target, Heap = facts with { Target = target } });
                 // Like attach, the report states how long the snapshot paused the target.
-                report = report with { Snapshot = report.Snapshot! with { TargetPauseSeconds = snapshot.TargetPause.TotalSeconds } };
+                report = report with { Snapshot = report.Snapshot! with { TargetPauseSeconds = snapshot.TargetPause.TotalSeconds, TargetPauseIsUpperBound = !snapshot.PauseMeasured } };
                 return await ReportOutput.WriteAsync(report, parse.GetValue(output.Format)!, parse.GetValue(output.Output)).ConfigureAwait(false);
             }
             finally

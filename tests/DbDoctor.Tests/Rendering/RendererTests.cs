@@ -148,4 +148,15 @@ public class RendererTests
 
     private static int UnescapedPipes(string row) =>
         row.Select((c, i) => c == '|' && (i == 0 || row[i - 1] != '\\')).Count(x => x);
+
+    [Fact]
+    public void Snapshot_line_says_how_long_the_target_was_paused_and_marks_an_unobserved_pause_as_an_upper_bound()
+    {
+        var measured = SampleReports.LeakyShop() with { Snapshot = new SnapshotReport { TargetPauseSeconds = 0.456 } };
+        var estimated = measured with { Snapshot = measured.Snapshot! with { TargetPauseIsUpperBound = true, DumpPath = "/tmp/x.dmp" } };
+
+        Assert.Equal("Heap snapshot: the target was paused 0.46 s while it was written", Verdict.SnapshotLine(measured));
+        Assert.Equal("Heap snapshot: the target was paused at most 0.46 s while it was written; kept at /tmp/x.dmp", Verdict.SnapshotLine(estimated));
+        Assert.Null(Verdict.SnapshotLine(measured with { Snapshot = null }));
+    }
 }
