@@ -16,13 +16,15 @@ public static class Verdict
             return notes == 0 ? "No problems found" : $"No problems found ({Count(notes, "note")})";
         }
 
+        // One problem per kind: a leak split over three pools is still one problem for the person reading this line.
         var parts = problems
             .GroupBy(f => f.Kind)
             .OrderBy(g => g.Min(f => Severities.Rank(f.Severity)))
             .ThenByDescending(g => g.Sum(f => f.Count))
             .ThenBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => Phrase(g.Key, g.ToList()));
-        var head = problems.Count == 1 ? "1 problem found: " : $"{problems.Count.ToString(CultureInfo.InvariantCulture)} problems found: ";
+            .Select(g => Phrase(g.Key, g.ToList()))
+            .ToList();
+        var head = parts.Count == 1 ? "1 problem found: " : $"{parts.Count.ToString(CultureInfo.InvariantCulture)} problems found: ";
         return head + string.Join(", ", parts) + (notes > 0 ? $" (+{Count(notes, "note")})" : "");
     }
 

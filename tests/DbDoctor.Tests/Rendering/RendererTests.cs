@@ -159,4 +159,17 @@ public class RendererTests
         Assert.Equal("Heap snapshot: the target was paused at most 0.46 s while it was written; kept at /tmp/x.dmp", Verdict.SnapshotLine(estimated));
         Assert.Null(Verdict.SnapshotLine(measured with { Snapshot = null }));
     }
+
+    [Fact]
+    public void Verdict_counts_one_problem_per_kind_even_when_a_leak_spans_several_pools()
+    {
+        static Finding Leak(string pool, int count) => new()
+        {
+            Kind = FindingKinds.LeakedTransaction, Severity = Severities.Error, Driver = "Microsoft.Data.Sqlite",
+            Count = count, Title = "t", Advice = "a", Pool = pool,
+        };
+        var report = SampleReports.LeakyShop() with { Findings = [Leak("orders-0.db", 1), Leak("orders-1.db", 1)] };
+
+        Assert.Equal("1 problem found: 2 leaked transactions", Verdict.Of(report));
+    }
 }
