@@ -71,6 +71,43 @@ public static class ConnectionStrings
             ? []
             : SplitPairs(connectionString).Select(p => new KeyValuePair<string, string?>(p.Key.Trim(), p.Value?.Trim())).ToList();
 
+    /// <summary>
+    /// The database endpoint a connection string names: the first host (of a failover list "a,b", without a "tcp:"
+    /// prefix) and the port (the Port keyword, or SqlClient's "Server=host,1433"); null without a host. The port is
+    /// null when the string does not give one: the caller knows its driver's default.
+    /// </summary>
+    public static (string Host, int? Port)? EndpointOf(string? connectionString)
+    {
+        var server = GetValue(connectionString, "Host", "Server", "Data Source");
+        var host = FirstHost(server);
+        if (host is null)
+        {
+            return null;
+        }
+
+        if (int.TryParse(GetValue(connectionString, "Port"), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var port))
+        {
+            return (host, port);
+        }
+
+        var parts = server!.Split(',');
+        return parts.Length == 2 && int.TryParse(parts[1].Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var suffixPort)
+            ? (host, suffixPort)
+            : (host, null);
+    }
+
+    /// <summary>"a,b" (a failover list) or "tcp:host": the first host, bare. Null for an empty host.</summary>
+    public static string? FirstHost(string? host)
+    {
+        if (string.IsNullOrWhiteSpace(host))
+        {
+            return null;
+        }
+
+        var first = host.Split(',')[0].Trim();
+        return first.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase) ? first[4..] : first;
+    }
+
     /// <summary>Splits on ';' outside quotes, then on the first '='. Good enough for display; not a full parser.</summary>
     private static List<(string Key, string? Value)> SplitPairs(string s)
     {

@@ -79,22 +79,14 @@ public static class ChurnMeasures
     /// <summary>The database endpoint of a pool: its heap fact's host/port, else its connection-string name.</summary>
     public static (string Host, int Port)? EndpointOf(PoolFact? pool, string? connectionString, string driver)
     {
-        var host = pool?.Host ?? ConnectionStrings.GetValue(connectionString, "Host", "Server", "Data Source");
-        if (string.IsNullOrEmpty(host))
+        var parsed = ConnectionStrings.EndpointOf(connectionString);
+        var host = ConnectionStrings.FirstHost(pool?.Host) ?? parsed?.Host;
+        if (host is null)
         {
             return null;
         }
 
-        // "Host=a,b" (failover list) or "Server=tcp:host,1433": the first host is the one to match.
-        host = host.Split(',')[0].Trim();
-        if (host.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase))
-        {
-            host = host[4..];
-        }
-
-        var port = pool?.Port
-                   ?? (int.TryParse(ConnectionStrings.GetValue(connectionString, "Port"), out var p) ? p : (int?)null)
-                   ?? DefaultPort(driver);
+        var port = pool?.Port ?? parsed?.Port ?? DefaultPort(driver);
         return port is null ? null : (host, port.Value);
     }
 

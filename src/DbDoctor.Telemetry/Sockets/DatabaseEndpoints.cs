@@ -1,4 +1,3 @@
-using System.Globalization;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 
@@ -16,7 +15,7 @@ public static class DatabaseEndpoints
         var endpoints = new List<DatabaseEndpoint>();
         foreach (var pool in heap?.Pools ?? [])
         {
-            if (FirstHost(pool.Host) is { } host && (pool.Port ?? DefaultPort(pool.Driver)) is { } port)
+            if (ConnectionStrings.FirstHost(pool.Host) is { } host && (pool.Port ?? DefaultPort(pool.Driver)) is { } port)
             {
                 endpoints.Add(new DatabaseEndpoint(host, port, EndpointSources.Pool));
             }
@@ -40,28 +39,13 @@ public static class DatabaseEndpoints
 
     public static DatabaseEndpoint? FromConnectionString(string? connectionString, string driver, string source)
     {
-        var host = FirstHost(ConnectionStrings.GetValue(connectionString, "Host", "Server", "Data Source"));
-        if (host is null)
+        if (ConnectionStrings.EndpointOf(connectionString) is not { } endpoint)
         {
             return null;
         }
 
-        var port = int.TryParse(ConnectionStrings.GetValue(connectionString, "Port"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p)
-            ? p
-            : DefaultPort(driver);
-        return port is null ? null : new DatabaseEndpoint(host, port.Value, source);
-    }
-
-    /// <summary>"a,b" (a failover list) or "tcp:host": the first host, bare. Null for an empty host.</summary>
-    private static string? FirstHost(string? host)
-    {
-        if (string.IsNullOrWhiteSpace(host))
-        {
-            return null;
-        }
-
-        var first = host.Split(',')[0].Trim();
-        return first.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase) ? first[4..] : first;
+        var port = endpoint.Port ?? DefaultPort(driver);
+        return port is null ? null : new DatabaseEndpoint(endpoint.Host, port.Value, source);
     }
 
     private static int? DefaultPort(string driver) =>

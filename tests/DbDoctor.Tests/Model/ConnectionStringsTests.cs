@@ -42,4 +42,21 @@ public class ConnectionStringsTests
         Assert.Equal(["Host", "Database", "flag"], pairs.Select(p => p.Key));
         Assert.Equal(["db", "shop", null], pairs.Select(p => p.Value));
     }
+
+    [Theory]
+    [InlineData("Host=db.internal;Port=6432;Username=app", "db.internal", 6432)]
+    [InlineData("Host=primary,replica;Username=app", "primary", null)]
+    [InlineData("Server=tcp:sql.internal,1533;Database=x", "sql.internal", 1533)]
+    [InlineData("Data Source=/tmp/app.db", "/tmp/app.db", null)]
+    public void EndpointOf_names_the_first_host_and_the_port_the_string_gives(string connectionString, string host, int? port)
+    {
+        Assert.Equal((host, port), ConnectionStrings.EndpointOf(connectionString));
+    }
+
+    [Fact]
+    public void EndpointOf_is_null_without_a_host()
+    {
+        Assert.Null(ConnectionStrings.EndpointOf("Username=app;Password=x"));
+        Assert.Null(ConnectionStrings.EndpointOf(null));
+    }
 }
