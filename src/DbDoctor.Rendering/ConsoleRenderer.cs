@@ -73,10 +73,10 @@ public sealed class ConsoleRenderer : IReportRenderer
             Indented(console, finding.Title, 2, new Style(decoration: Decoration.Bold));
             foreach (var line in finding.Evidence)
             {
-                Indented(console, "- " + line, 4, Style.Plain);
+                Hanging(console, "- ", line, 4, Style.Plain);
             }
 
-            Indented(console, "Advice: " + finding.Advice, 2, new Style(Color.Cyan1));
+            Hanging(console, "Advice: ", finding.Advice, 2, new Style(Color.Cyan1));
             var shown = finding.Objects.Take(_options.ObjectsPerFinding).ToList();
             if (shown.Count > 0)
             {
@@ -88,7 +88,7 @@ public sealed class ConsoleRenderer : IReportRenderer
                 Indented(console, ObjectLine(o), 4, Style.Plain);
                 if (o.RootPath.Count > 0)
                 {
-                    Indented(console, "root: " + string.Join(" -> ", o.RootPath), 6, new Style(decoration: Decoration.Dim));
+                    Hanging(console, "root: ", string.Join(" -> ", o.RootPath), 6, new Style(decoration: Decoration.Dim));
                 }
             }
         }
@@ -236,6 +236,16 @@ public sealed class ConsoleRenderer : IReportRenderer
 
     private static void Indented(IAnsiConsole console, string text, int indent, Style style) =>
         console.Write(new Padder(new Text(text, style), new Padding(indent, 0, 0, 0)) { Expand = false });
+
+    /// <summary>A marker ("- ", "Advice: ") with the text wrapping under the text, not under the marker.</summary>
+    private static void Hanging(IAnsiConsole console, string marker, string text, int indent, Style style)
+    {
+        var grid = new Grid();
+        grid.AddColumn(new GridColumn().NoWrap().PadLeft(0).PadRight(0));
+        grid.AddColumn(new GridColumn().PadLeft(0).PadRight(0));
+        grid.AddRow(new Text(marker, style), new Text(text, style));
+        console.Write(new Padder(grid, new Padding(indent, 0, 0, 0)) { Expand = false });
+    }
 
     private static IRenderable[] Cells(params string[] values) => values.Select(v => (IRenderable)new Text(v)).ToArray();
 

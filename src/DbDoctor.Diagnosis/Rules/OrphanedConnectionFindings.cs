@@ -88,7 +88,9 @@ internal static class OrphanedConnectionFindings
         var driver = connections[0].Driver;
         var isPostgres = DriverTerms.FamilyOf(driver) == DriverFamily.Npgsql;
 
-        yield return "No application root reaches them; only the driver's pool still references them, so nothing will ever return them.";
+        yield return connections.Count == 1
+            ? "No application root reaches it; only the driver's pool still references it, so nothing will ever return it."
+            : "No application root reaches them; only the driver's pool still references them, so nothing will ever return them.";
 
         var states = connections.Select(c => c.State).OfType<string>().ToList();
         if (states.Count > 0)
