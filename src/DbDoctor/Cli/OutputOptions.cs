@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace DbDoctor.Cli;
 
@@ -27,14 +28,7 @@ public sealed class OutputOptions
     public OutputOptions()
     {
         Format.AcceptOnlyFromAmong("console", "json", "markdown");
-        MaxSql.Validators.Add(result =>
-        {
-            // Read the token ourselves: a validator that converts would throw on "abc" instead of reporting it.
-            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out var value) && value < 10)
-            {
-                result.AddError("--max-sql must be at least 10.");
-            }
-        });
+        MaxSql.Validators.Add(MinimumValue.Of<OptionResult>(10, "--max-sql must be at least 10."));
     }
 
     public void AddTo(Command command)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using DbDoctor.Cli;
 
 namespace DbDoctor.Commands;
@@ -27,14 +28,7 @@ public static class AttachCommand
         command.Options.Add(serverIdle);
         command.Options.Add(server);
         output.AddTo(command);
-        pid.Validators.Add(result =>
-        {
-            // Read the token ourselves: a validator that converts would throw on "abc" instead of reporting it.
-            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out var value) && value <= 0)
-            {
-                result.AddError("pid must be a positive process id.");
-            }
-        });
+        pid.Validators.Add(MinimumValue.Of<ArgumentResult>(1, "pid must be a positive process id."));
 
         command.SetAction((parse, ct) => CommandGuard.RunAsync(async token =>
         {
