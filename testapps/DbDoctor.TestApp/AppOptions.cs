@@ -5,6 +5,9 @@ namespace DbDoctor.TestApp;
 /// <summary>A bad command line: the message says which option is wrong.</summary>
 public sealed class TestAppUsageException(string message) : Exception(message);
 
+/// <summary>A scenario could not set its failure up (the server does not behave as the scenario needs): one sentence.</summary>
+public sealed class ScenarioFailedException(string message) : Exception(message);
+
 /// <summary>The "--name value" options of a scenario. Every option takes exactly one value.</summary>
 public sealed class AppOptions
 {

@@ -26,6 +26,16 @@ catch (NpgsqlException e)
     Console.Error.WriteLine($"error: PostgreSQL is not usable: {e.Message}");
     return 2;
 }
+catch (MySqlConnector.MySqlException e)
+{
+    Console.Error.WriteLine($"error: MySQL is not usable: {e.Message}");
+    return 2;
+}
+catch (ScenarioFailedException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine($"error: {e.Message}");

@@ -26,10 +26,21 @@ public static class ScenarioCatalog
         ["npgsql-stale"] = NpgsqlChurnScenarios.StaleConnectionsAsync,
         ["npgsql-fixed-rate"] = FixedRateScenario.RunAsync,
         ["generic-leak"] = GenericLeakScenario.RunAsync,
+        ["mysql-transaction-leak"] = MySqlLeakScenarios.TransactionLeakAsync,
+        ["mysql-reader-leak"] = MySqlLeakScenarios.ReaderLeakAsync,
+        ["mysql-connection-leak"] = MySqlLeakScenarios.ConnectionLeakAsync,
+        ["mysql-pool-leak"] = MySqlLeakScenarios.PoolLeakAsync,
+        ["mysql-sprawl"] = MySqlLeakScenarios.SprawlAsync,
+        ["mysql-healthy"] = MySqlLoadScenarios.HealthyAsync,
+        ["mysql-exhaustion"] = MySqlLoadScenarios.ExhaustionAsync,
+        ["mysql-churn-unpooled"] = MySqlChurnScenarios.UnpooledChurnAsync,
+        ["mysql-churn-idle-timeout"] = MySqlChurnScenarios.IdleTimeoutChurnAsync,
+        ["mysql-stale"] = MySqlChurnScenarios.StaleConnectionsAsync,
+        ["mysqldata-leak"] = MySqlDataScenario.RunAsync,
     };
 
     public static string Usage =>
-        "usage: DbDoctor.TestApp <scenario> [--pg <connection string>] [--count N] [--sqlite-dir DIR] [--app-name NAME] [--ballast OBJECTS] [...]\n"
+        "usage: DbDoctor.TestApp <scenario> [--pg <connection string>] [--mysql <connection string>] [--count N] [--sqlite-dir DIR] [--app-name NAME] [--ballast OBJECTS] [...]\n"
         + "scenarios: " + string.Join(", ", Scenarios.Keys);
 
     public static async Task<int> RunAsync(string scenario, AppOptions options)
