@@ -13,7 +13,7 @@ public static class HeapAnalyzer
 {
     private const int MinimumLiveObjects = 100;
 
-    private static IReadOnlyList<IDriverKnowledge> KnownDrivers { get; } = [new NpgsqlKnowledge(), new SqliteKnowledge(), new SqlClientKnowledge()];
+    private static IReadOnlyList<IDriverKnowledge> KnownDrivers { get; } = [new NpgsqlKnowledge(), new SqliteKnowledge(), new SqlClientKnowledge(), new MySqlConnectorKnowledge()];
 
     public static HeapFacts AnalyzeDump(string dumpPath, HeapAnalysisOptions? options = null, IProgress<string>? progress = null)
     {

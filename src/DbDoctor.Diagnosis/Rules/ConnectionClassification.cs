@@ -9,13 +9,15 @@ namespace DbDoctor.Diagnosis.Rules;
 /// </summary>
 public static class ConnectionClassification
 {
-    /// <summary>The finding kind for a checked-out connection, or null for one that is not checked out or in ordinary use.</summary>
+    /// <summary>The finding kind for a checked-out (or recovered) connection, or null for one that is idle or in ordinary use.</summary>
     public static string? KindOf(ConnectionFact connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         if (!connection.CheckedOut)
         {
-            return null;
+            // Recovered by the driver: the pool counts it idle, the server still holds its transaction. Not orphaned in
+            // the pool's counts, but the leak it came from, reported once (it is one session either way).
+            return connection.Recovered && connection.Transaction is { Open: true } ? FindingKinds.LeakedTransaction : null;
         }
 
         if (connection.Held)

@@ -92,6 +92,14 @@ internal static class OrphanedConnectionFindings
             ? "No application root reaches it; only the driver's pool still references it, so nothing will ever return it."
             : "No application root reaches them; only the driver's pool still references them, so nothing will ever return them.";
 
+        var recovered = connections.Count(c => c.Recovered);
+        if (recovered > 0)
+        {
+            yield return $"{Text.Count(recovered, "session")} already taken back by the driver into the pool's idle list after the connection was " +
+                         "garbage-collected: the pool counts it idle, but the server still holds the transaction and its locks until the session " +
+                         "is reset on its next use or closed after the idle timeout";
+        }
+
         var states = connections.Select(c => c.State).OfType<string>().ToList();
         if (states.Count > 0)
         {

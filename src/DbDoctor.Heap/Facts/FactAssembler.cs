@@ -70,7 +70,8 @@ internal sealed class FactAssembler(
             retainedBy.AddRange(labels);
         }
 
-        if (walker.TimerPayloads.Contains(record.Address))
+        // A driver's knowledge may name a timer the traversal cannot see as one (MySqlConnector's PeriodicTimer reaper).
+        if (walker.TimerPayloads.Contains(record.Address) || fact.RetainedBy.Contains(RetainerKinds.Timer))
         {
             retainedBy.Add(RetainerKinds.Timer);
         }

@@ -106,8 +106,15 @@ public sealed record ConnectionFact
     /// <summary>The driver's own state name, e.g. "Ready", "Executing", "Broken".</summary>
     public string? State { get; init; }
 
-    /// <summary>Checked out of its pool (busy). Idle connections are listed only when broken.</summary>
+    /// <summary>Checked out of its pool (busy). Idle connections are listed only when broken or <see cref="Recovered"/>.</summary>
     public bool CheckedOut { get; init; }
+
+    /// <summary>
+    /// Idle in its pool again, yet its server session still has a transaction open: the driver took the slot back from
+    /// a connection the GC collected (MySqlConnector's leaked-session recovery), and the server keeps the transaction and
+    /// its locks until the session is reset on its next use or closed.
+    /// </summary>
+    public bool Recovered { get; init; }
 
     /// <summary>
     /// A command is running on it at the moment of the snapshot (executing, or its results being read), from the

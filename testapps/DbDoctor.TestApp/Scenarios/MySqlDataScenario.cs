@@ -63,7 +63,7 @@ public static class MySqlDataScenario
         // MySql.Data itself keeps reachable.
         outcome.Expected["unknown-driver-objects"] = Held + 1 + 1 + droppedAlive;
         outcome.Info["driver"] = typeof(MySqlConnection).Assembly.GetName().Name;
-        outcome.Info["driverVersion"] = typeof(MySqlConnection).Assembly.GetName().Version?.ToString();
+        outcome.Info["driverVersion"] = MySqlSetup.DriverVersion(typeof(MySqlConnection));
         outcome.Info["connections"] = new JsonObject { ["held"] = Held, ["orphaned"] = droppedAlive };
         outcome.Info["readers"] = new JsonObject { ["held"] = 1, ["orphaned"] = 0 };
         outcome.Info["transactions"] = new JsonObject { ["held"] = 1, ["orphaned"] = 0 };

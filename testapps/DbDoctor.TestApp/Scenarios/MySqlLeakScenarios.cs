@@ -13,11 +13,28 @@ public static class MySqlLeakScenarios
 {
     public const string ReaderSql = "SELECT seq FROM seq_1_to_2000000";
 
-    /// <summary>UPDATE one row each (InnoDB row locks), then fail: nobody rolls back, disposes or closes anything.</summary>
+    /// <summary>
+    /// UPDATE one row each (InnoDB row locks), then fail: nobody rolls back, disposes or closes anything. With
+    /// --recover true the pool's Maximum Pool Size is the leak count, and one more request after the leaks finds the pool
+    /// empty: the driver then "recovers" every leaked session whose MySqlConnection the GC collected into its idle list,
+    /// hands one of them to that request (resetting it, which rolls its transaction back) and keeps the others idle with
+    /// their transactions still open on the server.
+    /// </summary>
     public static async Task<ScenarioOutcome> TransactionLeakAsync(AppOptions options, BackgroundWork background)
     {
-        var count = options.GetInt("count", 5, max: 90);
+        var count = options.GetInt("count", 5, min: 1, max: 90);
+        var recover = (options.GetString("recover") ?? "false") switch
+        {
+            "true" => true,
+            "false" => false,
+            var other => throw new TestAppUsageException($"--recover must be true or false, got '{other}'"),
+        };
         var connectionString = MySqlSetup.ConnectionString(options);
+        if (recover)
+        {
+            connectionString = MySqlSetup.With(connectionString, b => b.MaximumPoolSize = (uint)count);
+        }
+
         options.RejectUnused();
 
         var dataSource = await MySqlSetup.OpenMainDataSourceAsync(connectionString, rows: count);
@@ -28,7 +45,20 @@ public static class MySqlLeakScenarios
         }
 
         var outcome = MySqlSetup.NewOutcome(connectionString);
-        outcome.Expected["leaked-transaction"] = count;
+        if (recover)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await using (var next = await dataSource.OpenConnectionAsync())
+            await using (var command = new MySqlCommand("SELECT 1", next))
+            {
+                await command.ExecuteScalarAsync();
+            }
+
+            outcome.Info["recoveredWithOpenTransaction"] = count - 1;
+        }
+
+        outcome.Expected["leaked-transaction"] = recover ? count - 1 : count;
         outcome.Info["rowsLockedPerTransaction"] = 1;
         outcome.Info["sqlPrefix"] = $"UPDATE {MySqlSetup.TableName}";
         return outcome;

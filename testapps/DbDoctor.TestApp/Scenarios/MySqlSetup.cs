@@ -87,7 +87,12 @@ public static class MySqlSetup
     {
         var outcome = new ScenarioOutcome();
         outcome.Info["database"] = connectionString.Database;
-        outcome.Info["driverVersion"] = typeof(MySqlConnection).Assembly.GetName().Version?.ToString();
+        outcome.Info["driverVersion"] = DriverVersion(typeof(MySqlConnection));
         return outcome;
     }
+
+    /// <summary>The package version (the assembly version of MySqlConnector stays 2.0.0.0 across 2.x).</summary>
+    public static string? DriverVersion(Type driverType) =>
+        System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(driverType.Assembly)
+            ?.InformationalVersion.Split('+')[0];
 }

@@ -191,4 +191,20 @@ public class LeakRuleTests
         Assert.Contains("Orphaned, kept alive only by the driver: 2 static Acme.Data.AcmePool.Open", finding.Evidence);
         Assert.DoesNotContain(report.Findings, f => f.Kind == FindingKinds.LeakedConnection);
     }
+
+    [Fact]
+    public void Idle_session_the_driver_recovered_with_its_transaction_open_is_one_leaked_transaction_not_an_orphan()
+    {
+        var recovered = Connector(0x10, Pool, transaction: true, checkedOut: false) with { Recovered = true };
+        var idleAfterCommit = Connector(0x20, Pool, checkedOut: false) with { Recovered = true };
+        var heap = Heap([NpgsqlPool(Pool, busy: 0, idle: 2)], [recovered, idleAfterCommit]);
+
+        var report = Diagnose(heap);
+
+        var finding = Single(report, FindingKinds.LeakedTransaction);
+        Assert.Equal(1, finding.Count);
+        Assert.Contains(finding.Evidence, e => e.StartsWith("1 session already taken back by the driver", StringComparison.Ordinal));
+        Assert.Equal(0, Assert.Single(report.Pools).Orphaned);
+        Assert.DoesNotContain(report.Findings, f => f.Kind is FindingKinds.LeakedConnection or FindingKinds.LeakedReader);
+    }
 }
