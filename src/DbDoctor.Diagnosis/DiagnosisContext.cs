@@ -1,4 +1,5 @@
 using DbDoctor.Diagnosis.Telemetry;
+using DbDoctor.Drivers;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 
@@ -20,6 +21,7 @@ public sealed class DiagnosisContext
         ArgumentNullException.ThrowIfNull(input);
         Input = input;
         Options = input.Options;
+        Drivers = input.Drivers;
         Heap = input.Heap;
         Telemetry = input.Telemetry;
         Pools = Heap?.Pools ?? [];
@@ -32,7 +34,7 @@ public sealed class DiagnosisContext
             _poolsByAddress.TryAdd(pool.Address, pool);
         }
 
-        var matches = PoolCorrelation.Match(Pools, Series);
+        var matches = PoolCorrelation.Match(Pools, Series, Drivers);
         _poolsBySeries = [];
         _seriesByPoolAddress = [];
         foreach (var match in matches)
@@ -49,11 +51,15 @@ public sealed class DiagnosisContext
 
     public DiagnosisInput Input { get; }
     public DiagnosisOptions Options { get; }
+    public DriverCatalog Drivers { get; }
     public HeapFacts? Heap { get; }
     public TelemetryFacts? Telemetry { get; }
     public IReadOnlyList<PoolFact> Pools { get; }
     public IReadOnlyList<ConnectionFact> Connections { get; }
     public IReadOnlyList<PoolSeries> Series { get; }
+
+    /// <summary>The profile of the driver a fact names (the generic ADO.NET profile for an unknown driver).</summary>
+    public DriverProfile ProfileOf(string? driver) => Drivers.Resolve(driver);
 
     public PoolFact? PoolOf(ConnectionFact connection) =>
         connection.PoolAddress is { } address && _poolsByAddress.TryGetValue(address, out var pool) ? pool : null;

@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using DbDoctor.Model.Facts;
 
 namespace DbDoctor.Diagnosis;
@@ -10,12 +11,15 @@ public sealed record DiagnosisInput
     public TelemetryFacts? Telemetry { get; init; }
     public DiagnosisOptions Options { get; init; } = new();
 
+    /// <summary>The driver profiles findings speak and judge with; a fact's driver name picks its profile.</summary>
+    public DriverCatalog Drivers { get; init; } = DriverCatalog.Default;
+
     /// <summary>The target's TCP sockets to its database endpoints (attach only, Linux only).</summary>
     public SocketFacts? Sockets { get; init; }
 
     /// <summary>After how many idle seconds the server (or a proxy, a firewall) closes a session; null when unknown.</summary>
     public double? ServerIdleTimeoutSeconds { get; init; }
 
-    /// <summary>Where that timeout came from: "--server-idle-timeout 60s" or "SHOW idle_session_timeout on Host=...".</summary>
+    /// <summary>Where that timeout came from: "--server-idle-timeout 60s" or the server's own answer.</summary>
     public string? ServerIdleTimeoutSource { get; init; }
 }

@@ -1,3 +1,5 @@
+using DbDoctor.Drivers;
+
 namespace DbDoctor.Heap;
 
 /// <summary>Knobs for <see cref="HeapAnalyzer.AnalyzeDump"/>.</summary>
@@ -14,4 +16,7 @@ public sealed record HeapAnalysisOptions
     /// afterwards, so analysing a dump never litters the user's TMPDIR with a "symbols" folder.
     /// </summary>
     public string? SymbolCachePath { get; init; }
+
+    /// <summary>The drivers whose heap knowledge is applied; unknown drivers get the generic fallback.</summary>
+    public DriverCatalog Drivers { get; init; } = DriverCatalog.Default;
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using DbDoctor.Heap.Drivers;
+using DbDoctor.Drivers;
 using DbDoctor.Heap.Facts;
 using DbDoctor.Heap.Traversal;
 using DbDoctor.Model;
@@ -12,8 +12,6 @@ namespace DbDoctor.Heap;
 public static class HeapAnalyzer
 {
     private const int MinimumLiveObjects = 100;
-
-    private static IReadOnlyList<IDriverKnowledge> KnownDrivers { get; } = [new NpgsqlKnowledge(), new SqliteKnowledge(), new SqlClientKnowledge(), new MySqlConnectorKnowledge()];
 
     public static HeapFacts AnalyzeDump(string dumpPath, HeapAnalysisOptions? options = null, IProgress<string>? progress = null)
     {
@@ -84,7 +82,8 @@ public static class HeapAnalyzer
         var warnings = new List<string>();
         progress?.Report("Mapping GC roots and static fields.");
         // Drivers without a knowledge file are found in the dump (assemblies defining a DbConnection subclass).
-        IReadOnlyList<IDriverKnowledge> drivers = [.. KnownDrivers, .. GenericDriverKnowledge.Discover(runtime, KnownDrivers)];
+        var known = options.Drivers.Profiles.Select(p => p.Heap).OfType<IHeapKnowledge>().ToList();
+        IReadOnlyList<IHeapKnowledge> drivers = [.. known, .. GenericHeapKnowledge.Discover(runtime, known)];
         var roles = new TypeRoleCache(drivers);
         var (roots, registries) = MapRoots(runtime, roles, drivers, warnings);
 
@@ -107,7 +106,7 @@ public static class HeapAnalyzer
         progress?.Report($"{walker.LiveObjects:N0} live objects; reading database objects.");
         ReleaseWalkCaches(runtime, walker);
         heap = runtime.Heap;
-        var reader = new FactReader(runtime, options, warnings);
+        var reader = new FactReader(runtime, options.MaxSqlLength, warnings);
         var assembler = new FactAssembler(walker, registries, reader, new PathDescriber(heap, roles, options.MaxRootPathLength));
         assembler.Assemble();
 
@@ -129,7 +128,7 @@ public static class HeapAnalyzer
     /// not add to dbdoctor's peak (bench/RESULTS.md).
     /// </summary>
     private static (List<RootEntry> Roots, RegistryScanner.Result Registries) MapRoots(
-        ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<string> warnings)
+        ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IHeapKnowledge> drivers, List<string> warnings)
     {
         var roots = RootCatalog.Build(runtime, roles, drivers, warnings);
         var registries = RegistryScanner.Scan(runtime.Heap, roots, drivers, roles, warnings);
@@ -198,7 +197,7 @@ public static class HeapAnalyzer
         return string.IsNullOrEmpty(product) ? info.FileVersion : product;
     }
 
-    private static List<DriverInfo> DriverVersions(ClrRuntime runtime, IReadOnlyList<IDriverKnowledge> drivers, FactAssembler assembler)
+    private static List<DriverInfo> DriverVersions(ClrRuntime runtime, IReadOnlyList<IHeapKnowledge> drivers, FactAssembler assembler)
     {
         var modulePaths = runtime.EnumerateModules().Select(m => m.Name).OfType<string>().Distinct().ToList();
         var versionsInDump = new Dictionary<string, Version>(StringComparer.Ordinal);

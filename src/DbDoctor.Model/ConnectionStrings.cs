@@ -73,7 +73,7 @@ public static class ConnectionStrings
 
     /// <summary>
     /// The database endpoint a connection string names: the first host (of a failover list "a,b", without a "tcp:"
-    /// prefix) and the port (the Port keyword, or SqlClient's "Server=host,1433"); null without a host. The port is
+    /// prefix) and the port (the Port keyword, or the "Server=host,port" form); null without a host. The port is
     /// null when the string does not give one: the caller knows its driver's default.
     /// </summary>
     public static (string Host, int? Port)? EndpointOf(string? connectionString)

@@ -163,10 +163,10 @@ public sealed class ConsoleRenderer : IReportRenderer
         }
     }
 
-    /// <summary>"Microsoft.Data.Sqlite" -> "Sqlite": the table is for people; JSON keeps full names.</summary>
+    /// <summary>"Vendor.Data.Driver" -> "Driver": the table is for people; JSON keeps full names.</summary>
     private static string ShortDriver(string driver) => driver[(driver.LastIndexOf('.') + 1)..];
 
-    /// <summary>"static:Npgsql.MetricsReporter.Reporters" -> "static MetricsReporter.Reporters" (type and field, no namespace).</summary>
+    /// <summary>"static:Vendor.Registry.Pools" -> "static Registry.Pools" (type and field, no namespace).</summary>
     private static string ShortRetainer(string retainer)
     {
         const string prefix = "static:";

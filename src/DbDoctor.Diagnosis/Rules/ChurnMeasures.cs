@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 
@@ -28,7 +29,7 @@ public sealed record ChurnRates
 /// <summary>Measures shared by the churn rule: creation rates from the telemetry, sockets matched to pools.</summary>
 public static class ChurnMeasures
 {
-    /// <summary>Null when the series never reported connections created (Npgsql without a pool, old SqlClient).</summary>
+    /// <summary>Null when the series never reported connections created (a data source without a pool, a driver without that metric).</summary>
     public static ChurnRates? RatesOf(PoolSeries series)
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -77,8 +78,9 @@ public static class ChurnMeasures
     }
 
     /// <summary>The database endpoint of a pool: its heap fact's host/port, else its connection-string name.</summary>
-    public static (string Host, int Port)? EndpointOf(PoolFact? pool, string? connectionString, string driver)
+    public static (string Host, int Port)? EndpointOf(PoolFact? pool, string? connectionString, DriverProfile driver)
     {
+        ArgumentNullException.ThrowIfNull(driver);
         var parsed = ConnectionStrings.EndpointOf(connectionString);
         var host = ConnectionStrings.FirstHost(pool?.Host) ?? parsed?.Host;
         if (host is null)
@@ -86,16 +88,9 @@ public static class ChurnMeasures
             return null;
         }
 
-        var port = pool?.Port ?? parsed?.Port ?? DefaultPort(driver);
+        var port = pool?.Port ?? parsed?.Port ?? driver.ConnectionStrings.DefaultPort;
         return port is null ? null : (host, port.Value);
     }
-
-    public static int? DefaultPort(string driver) => DriverTerms.FamilyOf(driver) switch
-    {
-        DriverFamily.Npgsql => 5432,
-        DriverFamily.SqlClient => 1433,
-        _ => null,
-    };
 
     /// <summary>The socket counts for an endpoint: same port, and the same host name or one of its resolved addresses.</summary>
     public static EndpointSockets? SocketsOf(SocketFacts? sockets, (string Host, int Port)? endpoint)

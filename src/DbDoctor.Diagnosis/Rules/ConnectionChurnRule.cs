@@ -1,11 +1,12 @@
+using DbDoctor.Drivers;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
 
 namespace DbDoctor.Diagnosis.Rules;
 
 /// <summary>
-/// A pool that keeps opening and closing physical connections: every open is a TCP and TLS handshake, a PostgreSQL
-/// backend process fork and an authentication, and every close leaves a socket in TIME-WAIT. Seen in the live
+/// A pool that keeps opening and closing physical connections: every open is a TCP and TLS handshake, often a server
+/// process fork, and an authentication, and every close leaves a socket in TIME-WAIT. Seen in the live
 /// telemetry (connections created per second against operations per second) and, when pooling is off and no metrics
 /// exist, in the OS socket table (TIME-WAIT sockets to the database endpoint). The pool's settings from the heap name
 /// the cause and the change.
@@ -30,7 +31,7 @@ public sealed class ConnectionChurnRule : IRule
         {
             var pools = context.PoolsOf(series);
             var pool = pools.FirstOrDefault(p => !p.Disposed) ?? pools.FirstOrDefault();
-            var endpointSockets = ChurnMeasures.SocketsOf(sockets, ChurnMeasures.EndpointOf(pool, series.Name, series.Driver));
+            var endpointSockets = ChurnMeasures.SocketsOf(sockets, ChurnMeasures.EndpointOf(pool, series.Name, context.ProfileOf(series.Driver)));
             var rates = ChurnMeasures.RatesOf(series);
             if (endpointSockets is not null)
             {
@@ -41,7 +42,7 @@ public sealed class ConnectionChurnRule : IRule
                 }
                 else
                 {
-                    // Pooling=false: Npgsql reports operations but no connection metrics; the OS has to speak.
+                    // Pooling=false: the driver may report operations but no connection metrics; the OS has to speak.
                     unmeasured.TryAdd(endpointSockets, []);
                     unmeasured[endpointSockets].Add(series);
                 }
@@ -52,7 +53,7 @@ public sealed class ConnectionChurnRule : IRule
                 continue;
             }
 
-            findings.Add(FromTelemetry(series, pool, rates, endpointSockets, sockets));
+            findings.Add(FromTelemetry(context, series, pool, rates, endpointSockets, sockets));
         }
 
         foreach (var endpoint in sockets?.Endpoints ?? [])
@@ -86,16 +87,16 @@ public sealed class ConnectionChurnRule : IRule
 
     /// <summary>
     /// The heap pool that explains churn to an endpoint seen only in the OS: a pool whose settings cause churn first,
-    /// then an unpooled data source (Npgsql keeps one per Pooling=false connection string, even a one-off setup one),
+    /// then an unpooled data source (a driver may keep one per Pooling=false connection string, even a one-off setup one),
     /// then any pool to the endpoint.
     /// </summary>
     private static PoolFact? CauseOf(DiagnosisContext context, EndpointSockets endpoint)
     {
         var candidates = context.Pools
-            .Where(p => !p.Disposed && p.Host is not null && ChurnMeasures.SameHost(endpoint, p.Host) && (p.Port ?? ChurnMeasures.DefaultPort(p.Driver)) == endpoint.Port)
+            .Where(p => !p.Disposed && p.Host is not null && ChurnMeasures.SameHost(endpoint, p.Host) && (p.Port ?? context.ProfileOf(p.Driver).ConnectionStrings.DefaultPort) == endpoint.Port)
             .OrderBy(p => p.Address)
             .ToList();
-        return candidates.FirstOrDefault(p => p.Pooling && ChurnCauses.Of(p, null).TitleSuffix.Length > 0)
+        return candidates.FirstOrDefault(p => p.Pooling && ChurnCauses.Of(p, null, context.Drivers).TitleSuffix.Length > 0)
                ?? candidates.FirstOrDefault(p => !p.Pooling)
                ?? candidates.FirstOrDefault();
     }
@@ -113,7 +114,7 @@ public sealed class ConnectionChurnRule : IRule
         return rates.CreatesPerOperation is not { } perOperation || perOperation >= options.ChurnMinCreatesPerOperation;
     }
 
-    private static Finding FromTelemetry(PoolSeries series, PoolFact? pool, ChurnRates rates, EndpointSockets? endpointSockets, SocketFacts? sockets)
+    private static Finding FromTelemetry(DiagnosisContext context, PoolSeries series, PoolFact? pool, ChurnRates rates, EndpointSockets? endpointSockets, SocketFacts? sockets)
     {
         var name = pool is not null ? DiagnosisContext.DisplayName(pool) : DiagnosisContext.DisplayName(series);
         var evidence = new List<string>();
@@ -127,7 +128,7 @@ public sealed class ConnectionChurnRule : IRule
             evidence.Add($"Open connections (used+idle) fell {Text.Count(rates.Shrinks, "time")} during the window, {Text.Number(Math.Round(rates.Closed))} connections closed in all, between {Text.Number(rates.LowestOpen ?? 0)} and {Text.Number(rates.PeakOpen ?? 0)} open");
         }
 
-        var cause = ChurnCauses.Of(pool, rates.PeakOpen);
+        var cause = ChurnCauses.Of(pool, rates.PeakOpen, context.Drivers);
         evidence.AddRange(cause.Evidence);
         if (endpointSockets is not null)
         {
@@ -150,7 +151,7 @@ public sealed class ConnectionChurnRule : IRule
     private static Finding FromSockets(DiagnosisContext context, EndpointSockets endpoint, PoolFact? pool, SocketFacts sockets, IReadOnlyList<PoolSeries> series)
     {
         var closesPerSecond = endpoint.RecentlyClosed / sockets.ClosedWithinSeconds;
-        var cause = ChurnCauses.Of(pool, peakOpen: null);
+        var cause = ChurnCauses.Of(pool, peakOpen: null, context.Drivers);
         var evidence = new List<string> { SocketLine(endpoint, sockets) };
         var operations = series.Select(s => s.Samples.Where(x => x.OperationsPerSecond is not null).Select(x => x.OperationsPerSecond!.Value).DefaultIfEmpty(0).Average()).Sum();
         if (operations > 0)
@@ -185,7 +186,7 @@ public sealed class ConnectionChurnRule : IRule
             Count = endpoint.RecentlyClosed,
             Title = $"Connection churn to {endpoint.Host}:{endpoint.Port}: {endpoint.RecentlyClosed} connections closed in the last {Text.Duration(sockets.ClosedWithinSeconds)} (~{Rate(closesPerSecond)} per second){cause.TitleSuffix}",
             Evidence = evidence,
-            Advice = pool is null ? ChurnCauses.PoolingOffAdvice(driver) : cause.Advice,
+            Advice = pool is null ? ChurnCauses.PoolingOffAdvice(context.ProfileOf(driver).Words) : cause.Advice,
             Pool = name,
         };
     }
@@ -203,19 +204,14 @@ public sealed class ConnectionChurnRule : IRule
     private static string NetworkDriverOf(DiagnosisContext context, int port)
     {
         var networked = (context.Heap?.Drivers ?? [])
-            .Where(d => DriverTerms.FamilyOf(d.Name) is DriverFamily.Npgsql or DriverFamily.SqlClient)
+            .Where(d => context.ProfileOf(d.Name).ConnectionStrings.DefaultPort is not null)
             .Select(d => d.Name).Distinct(StringComparer.Ordinal).ToList();
         if (networked.Count == 1)
         {
             return networked[0];
         }
 
-        return port switch
-        {
-            5432 => "Npgsql",
-            1433 => "Microsoft.Data.SqlClient",
-            _ => "unknown",
-        };
+        return context.Drivers.ByDefaultPort(port)?.Name ?? "unknown";
     }
 
     internal static string Rate(double value) => Text.Number(Math.Round(value, value >= 10 ? 0 : 1));

@@ -60,7 +60,7 @@ public sealed class HeldConnectionRule : IRule
                 Title = $"{Text.Count(connections.Count, "connection")} of pool '{poolName}' held by application code ({holderSummary})" +
                         (inTransaction.Count > 0 ? $", {inTransaction.Count} in an open transaction" : ""),
                 Evidence = evidence,
-                Advice = DriverTerms.HeldConnectionAdvice(group.Key.Driver),
+                Advice = context.ProfileOf(group.Key.Driver).Words.HeldConnectionAdvice(),
                 Objects = connections.Take(context.Options.MaxObjectsPerFinding).Select(OrphanedConnectionFindings.ToObject).ToList(),
                 Pool = pool is null ? null : poolName,
             };

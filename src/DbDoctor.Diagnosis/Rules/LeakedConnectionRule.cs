@@ -11,5 +11,5 @@ public sealed class LeakedConnectionRule : IRule
             FindingKinds.LeakedConnection,
             (n, pool) => $"{Text.Count(n, "leaked connection")}: {Text.Count(n, "connection")} of pool '{pool}' opened and never closed",
             (n, _) => $"{Text.Count(n, "connection")} checked out, with no open transaction and no open reader",
-            DriverTerms.LeakedConnectionAdvice);
+            words => words.LeakedConnectionAdvice());
 }

@@ -55,7 +55,7 @@ public sealed class LeakedPoolRule : IRule
                 Title = $"{Text.Count(pools.Count, "leaked pool")}: data sources dropped undisposed, kept alive by the driver" +
                         (open > 0 ? $", holding {Text.Count(open, "open connection")}" : ""),
                 Evidence = evidence,
-                Advice = DriverTerms.LeakedPoolAdvice(group.Key),
+                Advice = context.ProfileOf(group.Key).Words.LeakedPoolAdvice(),
                 Objects = pools.Take(context.Options.MaxObjectsPerFinding).Select(p => new FindingObject
                 {
                     Type = p.TypeName,

@@ -11,5 +11,5 @@ public sealed class LeakedReaderRule : IRule
             FindingKinds.LeakedReader,
             (n, pool) => $"{Text.Count(n, "leaked reader")}: {Text.Count(n, "connection")} of pool '{pool}' stuck behind an undisposed data reader",
             (n, _) => $"{Text.Count(n, "connection")} checked out with a data reader still open and no open transaction",
-            DriverTerms.LeakedReaderAdvice);
+            words => words.LeakedReaderAdvice());
 }

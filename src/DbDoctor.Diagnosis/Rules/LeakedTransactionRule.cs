@@ -11,5 +11,5 @@ public sealed class LeakedTransactionRule : IRule
             FindingKinds.LeakedTransaction,
             (n, pool) => $"{Text.Count(n, "leaked transaction")}: {Text.Count(n, "connection")} of pool '{pool}' abandoned inside an open transaction",
             (n, _) => $"{Text.Count(n, "connection")} checked out with a transaction begun and neither committed nor rolled back",
-            DriverTerms.LeakedTransactionAdvice);
+            words => words.LeakedTransactionAdvice());
 }

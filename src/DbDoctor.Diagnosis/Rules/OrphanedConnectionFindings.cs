@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using DbDoctor.Diagnosis.Telemetry;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
@@ -15,7 +16,7 @@ internal static class OrphanedConnectionFindings
         string kind,
         Func<int, string, string> title,
         Func<int, string, string> firstEvidence,
-        Func<string, string> advice)
+        Func<DriverWords, string> advice)
     {
         var groups = context.Connections
             .Where(c => ConnectionClassification.KindOf(c) == kind)
@@ -38,7 +39,7 @@ internal static class OrphanedConnectionFindings
                 Count = connections.Count,
                 Title = title(connections.Count, poolName),
                 Evidence = evidence,
-                Advice = advice(group.Key.Driver),
+                Advice = advice(context.ProfileOf(group.Key.Driver).Words),
                 Objects = connections.Take(context.Options.MaxObjectsPerFinding).Select(ToObject).ToList(),
                 Pool = pool is null ? null : poolName,
             };
@@ -85,8 +86,7 @@ internal static class OrphanedConnectionFindings
     private static IEnumerable<string> CommonEvidence(DiagnosisContext context, List<ConnectionFact> connections, PoolFact? pool, string kind)
     {
         var max = context.Options.MaxValuesPerEvidenceLine;
-        var driver = connections[0].Driver;
-        var isPostgres = DriverTerms.FamilyOf(driver) == DriverFamily.Npgsql;
+        var words = context.ProfileOf(connections[0].Driver).Words;
 
         yield return connections.Count == 1
             ? "No application root reaches it; only the driver's pool still references it, so nothing will ever return it."
@@ -110,9 +110,9 @@ internal static class OrphanedConnectionFindings
         {
             var transactionStates = connections.Select(c => c.Transaction?.State ?? "open").ToList();
             yield return "Transaction states: " + Text.Tally(transactionStates, max);
-            if (isPostgres)
+            if (words.ServerSessionStateLabel is { } label)
             {
-                yield return "Server side (pg_stat_activity.state): " + Text.Tally(connections.Select(PostgresServerState), max);
+                yield return label + ": " + Text.Tally(connections.Select(words.ServerSessionState), max);
             }
         }
 
@@ -125,7 +125,7 @@ internal static class OrphanedConnectionFindings
         var pids = connections.Select(c => c.ServerPid).OfType<int>().Order().Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         if (pids.Count > 0)
         {
-            yield return (isPostgres ? "Backend pids (pg_stat_activity.pid): " : "Server process ids: ") + Text.List(pids, max);
+            yield return words.ServerPidLabel + ": " + Text.List(pids, max);
         }
 
         var sql = connections.Select(c => c.Sql).OfType<string>()
@@ -156,17 +156,6 @@ internal static class OrphanedConnectionFindings
                 }
             }
         }
-    }
-
-    private static string PostgresServerState(ConnectionFact c)
-    {
-        var transactionState = c.Transaction?.State ?? "";
-        if (transactionState.Contains("fail", StringComparison.OrdinalIgnoreCase))
-        {
-            return "'idle in transaction (aborted)'";
-        }
-
-        return c.State is null or "Ready" ? "'idle in transaction'" : "'active'";
     }
 
     public static string LeakRateLine(LeakRate rate)

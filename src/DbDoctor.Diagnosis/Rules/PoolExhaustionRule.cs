@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using DbDoctor.Diagnosis.Telemetry;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
@@ -26,7 +27,8 @@ public sealed class PoolExhaustionRule : IRule
 
     public IEnumerable<Finding> Evaluate(DiagnosisContext context)
     {
-        var exceptions = context.Telemetry?.Exceptions.Where(e => DriverTerms.IsExhaustionMessage(e.Message)).ToList() ?? [];
+        var drivers = context.Drivers;
+        var exceptions = context.Telemetry?.Exceptions.Where(e => drivers.Classify(e.Type, e.Message) == ErrorKind.PoolTimeout).ToList() ?? [];
         var window = context.Telemetry?.WindowSeconds ?? 0;
         var findings = new List<Finding>();
         var covered = new HashSet<ulong>();
@@ -34,7 +36,7 @@ public sealed class PoolExhaustionRule : IRule
         foreach (var series in context.Series.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             var summary = SeriesSummary.Of(series);
-            var related = exceptions.Where(e => SameFamily(e.Type, series.Driver)).ToList();
+            var related = exceptions.Where(e => SameDriver(drivers, e, series.Driver)).ToList();
             var exceptionCount = related.Sum(e => e.Count);
             var pools = context.PoolsOf(series);
             if (!IsExhausted(summary, exceptionCount) && !pools.Any(IsExhausted))
@@ -52,7 +54,7 @@ public sealed class PoolExhaustionRule : IRule
             evidence.AddRange(CounterEvidence(context, series, summary, exceptionCount, window));
             var busy = pools.Count > 0 ? pools.Sum(p => p.Busy ?? 0) : (int)Math.Round(summary.PeakUsed ?? 0);
             var max = pools.Count > 0 && pools.All(p => p.Max is not null) ? pools.Sum(p => p.Max ?? 0) : (int)Math.Round(summary.Max ?? 0);
-            findings.Add(Build(series.Driver, DiagnosisContext.DisplayName(series), busy, max, evidence, summary, exceptionCount));
+            findings.Add(Build(context, series.Driver, DiagnosisContext.DisplayName(series), busy, max, evidence, summary, exceptionCount));
         }
 
         foreach (var pool in context.Pools.Where(p => IsExhausted(p) && !covered.Contains(p.Address)).OrderBy(p => p.Address))
@@ -63,14 +65,14 @@ public sealed class PoolExhaustionRule : IRule
                 evidence.Add("Live counters: " + line);
             }
 
-            findings.Add(Build(pool.Driver, DiagnosisContext.DisplayName(pool), pool.Busy ?? 0, pool.Max ?? 0, evidence, null, 0));
+            findings.Add(Build(context, pool.Driver, DiagnosisContext.DisplayName(pool), pool.Busy ?? 0, pool.Max ?? 0, evidence, null, 0));
         }
 
-        var unexplained = exceptions.Where(e => !findings.Any(f => SameFamily(e.Type, f.Driver))).ToList();
+        var unexplained = exceptions.Where(e => !findings.Any(f => SameDriver(drivers, e, f.Driver))).ToList();
         if (unexplained.Count > 0)
         {
             var count = unexplained.Sum(e => e.Count);
-            var driver = DriverOfException(unexplained[0].Type);
+            var driver = DriverOfException(drivers, unexplained[0]);
             findings.Add(new Finding
             {
                 Kind = FindingKinds.PoolExhaustion,
@@ -79,7 +81,7 @@ public sealed class PoolExhaustionRule : IRule
                 Count = count,
                 Title = $"Connection pool exhausted: {Text.Count(count, "failure")} waiting for a pooled connection",
                 Evidence = unexplained.Select(e => ExceptionLine(e, window)).ToList(),
-                Advice = DriverTerms.PoolExhaustionAdvice(driver),
+                Advice = context.ProfileOf(driver).Words.PoolExhaustionAdvice(),
             });
         }
 
@@ -140,7 +142,7 @@ public sealed class PoolExhaustionRule : IRule
         }
     }
 
-    private static Finding Build(string driver, string poolName, int busy, int max, List<string> evidence, SeriesSummary? summary, int exceptionCount)
+    private static Finding Build(DiagnosisContext context, string driver, string poolName, int busy, int max, List<string> evidence, SeriesSummary? summary, int exceptionCount)
     {
         var waiting = summary is null ? "" :
             summary.PeakPending > 0 ? $", {Text.Number(summary.PeakPending)} requests waiting" :
@@ -154,7 +156,7 @@ public sealed class PoolExhaustionRule : IRule
             Count = busy,
             Title = $"Pool '{poolName}' exhausted: {busy} of {max} connections busy{waiting}",
             Evidence = evidence,
-            Advice = DriverTerms.PoolExhaustionAdvice(driver),
+            Advice = context.ProfileOf(driver).Words.PoolExhaustionAdvice(),
             Pool = poolName,
         };
     }
@@ -163,8 +165,11 @@ public sealed class PoolExhaustionRule : IRule
         $"{e.Type}: {Text.Truncate(Text.OneLine(e.Message), 160)} — {Text.Count(e.Count, "failure")}" +
         (window > 0 ? $" ({Text.Number(Math.Round(e.Count / window, 2))} per second)" : "");
 
-    private static string DriverOfException(string type) => type.Contains('.', StringComparison.Ordinal) ? type[..type.LastIndexOf('.')] : type;
+    /// <summary>The driver whose profile claims the exception (by type or message), else the exception type's namespace.</summary>
+    private static string DriverOfException(DriverCatalog drivers, ExceptionGroup e) =>
+        drivers.OwnerOfError(e.Type, e.Message)?.Name
+        ?? (e.Type.Contains('.', StringComparison.Ordinal) ? e.Type[..e.Type.LastIndexOf('.')] : e.Type);
 
-    private static bool SameFamily(string exceptionType, string driver) =>
-        DriverTerms.FamilyOf(exceptionType) == DriverTerms.FamilyOf(driver);
+    private static bool SameDriver(DriverCatalog drivers, ExceptionGroup e, string driver) =>
+        drivers.OwnerOfError(e.Type, e.Message) is { } owner ? owner == drivers.Resolve(driver) : drivers.Resolve(driver).IsGeneric;
 }

@@ -72,7 +72,7 @@ public sealed class PoolSprawlRule : IRule
             Count = pools.Count,
             Title = $"Pool sprawl: {Text.Count(pools.Count, "pool")} of {driver}, one per value of {string.Join(", ", keyNames)}, holding {Text.Count(open, "connection")}",
             Evidence = evidence,
-            Advice = DriverTerms.PoolSprawlAdvice(driver, keyNames),
+            Advice = context.ProfileOf(driver).Words.PoolSprawlAdvice(keyNames),
             Objects = pools.Take(context.Options.MaxObjectsPerFinding).Select(p => new FindingObject
             {
                 Type = p.TypeName,

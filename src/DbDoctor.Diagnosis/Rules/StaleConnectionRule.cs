@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
@@ -12,20 +13,15 @@ namespace DbDoctor.Diagnosis.Rules;
 /// </summary>
 public sealed class StaleConnectionRule : IRule
 {
-    /// <summary>Npgsql prunes idle connections every 10 s by default: an idle connection lives up to idle lifetime + this.</summary>
-    public const double DefaultPruningIntervalSeconds = 10;
-
-    /// <summary>Npgsql's default Connection Idle Lifetime.</summary>
-    public const double DefaultIdleLifetimeSeconds = 300;
-
     public IEnumerable<Finding> Evaluate(DiagnosisContext context)
     {
         var timeout = context.Input.ServerIdleTimeoutSeconds is > 0 ? context.Input.ServerIdleTimeoutSeconds : null;
-        var failures = (context.Telemetry?.Exceptions ?? []).Where(e => StaleSignals.IsServerClosed(e.Type, e.Message)).ToList();
+        var drivers = context.Drivers;
+        var failures = (context.Telemetry?.Exceptions ?? []).Where(e => drivers.Classify(e.Type, e.Message) == ErrorKind.ServerClosedSession).ToList();
         var broken = context.Connections.Where(c => c.Broken).ToList();
         var closedUnderUs = context.Input.Sockets?.Endpoints.Where(e => e.CloseWaitByTarget > 0).ToList() ?? [];
-        var networkPools = context.Pools.Where(p => p.Pooling && !p.Disposed && DriverTerms.FamilyOf(p.Driver) != DriverFamily.Sqlite).ToList();
-        var atRisk = timeout is { } t ? networkPools.Where(p => KeepsIdleLongerThan(p, t)).ToList() : [];
+        var networkPools = context.Pools.Where(p => p.Pooling && !p.Disposed && !context.ProfileOf(p.Driver).Embedded).ToList();
+        var atRisk = timeout is { } t ? networkPools.Where(p => KeepsIdleLongerThan(p, t, context.ProfileOf(p.Driver))).ToList() : [];
 
         if (failures.Count == 0 && broken.Count == 0 && closedUnderUs.Count == 0)
         {
@@ -33,10 +29,15 @@ public sealed class StaleConnectionRule : IRule
             return atRisk.Select(p => Build(context, p.Driver, [], [], [], [p], timeout, Severities.Warning, p));
         }
 
-        var driver = failures.Select(f => f.Type).Concat(broken.Select(b => b.Driver)).Select(DriverTerms.FamilyOf).FirstOrDefault(f => f != DriverFamily.Other) is var family and not DriverFamily.Other
-            ? (context.Pools.FirstOrDefault(p => DriverTerms.FamilyOf(p.Driver) == family)?.Driver ?? broken.FirstOrDefault()?.Driver ?? DriverName(family))
+        // The driver: the first one that owns a failure or a broken connection, then whatever the heap shows.
+        var owner = failures.Select(f => drivers.OwnerOfError(f.Type, null))
+            .Concat(broken.Select(b => (DriverProfile?)context.ProfileOf(b.Driver)))
+            .FirstOrDefault(p => p is { IsGeneric: false });
+        var driver = owner is not null
+            ? (context.Pools.FirstOrDefault(p => context.ProfileOf(p.Driver) == owner)?.Driver ?? broken.FirstOrDefault()?.Driver ?? owner.Name)
             : broken.FirstOrDefault()?.Driver ?? (atRisk.Count > 0 ? atRisk : networkPools).FirstOrDefault()?.Driver ?? "unknown";
-        var pools = atRisk.Count > 0 ? atRisk : networkPools.Where(p => DriverTerms.FamilyOf(p.Driver) == DriverTerms.FamilyOf(driver)).ToList();
+        var profile = context.ProfileOf(driver);
+        var pools = atRisk.Count > 0 ? atRisk : networkPools.Where(p => context.ProfileOf(p.Driver) == profile).ToList();
         var single = pools.Count == 1 ? pools[0] : null;
         var severity = StaleSignals.DistinctFailures(failures) >= context.Options.StaleMinFailuresForError ? Severities.Error : Severities.Warning;
         return [Build(context, driver, failures, broken, closedUnderUs, pools, timeout, severity, single)];
@@ -46,21 +47,12 @@ public sealed class StaleConnectionRule : IRule
     /// True when the pool can hold a connection idle past the server's timeout: its idle lifetime (plus one pruning
     /// interval) reaches the timeout, or it keeps a minimum of connections that idle pruning never closes.
     /// </summary>
-    public static bool KeepsIdleLongerThan(PoolFact pool, double serverTimeoutSeconds)
+    public static bool KeepsIdleLongerThan(PoolFact pool, double serverTimeoutSeconds, DriverProfile driver)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        return pool.Min is > 0 || MaxIdleSeconds(pool) >= serverTimeoutSeconds;
+        ArgumentNullException.ThrowIfNull(driver);
+        return pool.Min is > 0 || driver.ConnectionStrings.MaxIdleSeconds(pool) >= serverTimeoutSeconds;
     }
-
-    private static double MaxIdleSeconds(PoolFact pool) =>
-        (pool.IdleLifetimeSeconds ?? DefaultIdleLifetimeSeconds) + PruningIntervalSeconds(pool);
-
-    /// <summary>Not a heap fact: read from the pool's connection string (secrets removed, other keywords kept).</summary>
-    private static double PruningIntervalSeconds(PoolFact pool) =>
-        double.TryParse(ConnectionStrings.GetValue(pool.ConnectionString ?? pool.Name, "Connection Pruning Interval", "ConnectionPruningInterval"),
-            System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-            ? seconds
-            : DefaultPruningIntervalSeconds;
 
     private static Finding Build(
         DiagnosisContext context, string driver, IReadOnlyList<ExceptionGroup> failures, IReadOnlyList<ConnectionFact> broken,
@@ -91,7 +83,7 @@ public sealed class StaleConnectionRule : IRule
             : "Server idle timeout unknown: pass --server-idle-timeout <duration> or --server \"<connection string>\" to compare it with the pool's settings");
         foreach (var p in pools.Take(context.Options.MaxValuesPerEvidenceLine))
         {
-            evidence.Add(PoolLine(p, timeout));
+            evidence.Add(PoolLine(p, timeout, context.ProfileOf(p.Driver).ConnectionStrings));
         }
 
         var who = pool is not null ? $"pool '{DiagnosisContext.DisplayName(pool)}'" : "the pool";
@@ -101,7 +93,7 @@ public sealed class StaleConnectionRule : IRule
                 ? $"Stale connections: {Text.Count(broken.Count, "broken connection")} in {who}"
             : closeWait > 0
                 ? $"Stale connections: {Text.Count(closeWait, "pooled connection")} already closed by the server (CLOSE-WAIT) in {who}"
-                : $"Stale connections ahead: {who} keeps idle connections up to {Text.Duration(MaxIdleSeconds(pool!))}{(pool!.Min is > 0 ? $" (and {pool.Min} forever)" : "")}, the server closes them after {Text.Duration(timeout!.Value)}";
+                : $"Stale connections ahead: {who} keeps idle connections up to {Text.Duration(context.ProfileOf(pool!.Driver).ConnectionStrings.MaxIdleSeconds(pool) ?? 0)}{(pool!.Min is > 0 ? $" (and {pool.Min} forever)" : "")}, the server closes them after {Text.Duration(timeout!.Value)}";
         return new Finding
         {
             Kind = FindingKinds.StaleConnection,
@@ -110,7 +102,7 @@ public sealed class StaleConnectionRule : IRule
             Count = failureCount > 0 ? failureCount : broken.Count > 0 ? broken.Count : closeWait > 0 ? closeWait : pool?.Idle ?? 0,
             Title = title,
             Evidence = evidence,
-            Advice = StaleSignals.Advice(driver, timeout, pools),
+            Advice = StaleSignals.Advice(context.ProfileOf(driver).Words, timeout, pools),
             Objects = broken.Take(context.Options.MaxObjectsPerFinding).Select(b => new FindingObject
             {
                 Type = b.TypeName,
@@ -124,22 +116,16 @@ public sealed class StaleConnectionRule : IRule
         };
     }
 
-    private static string PoolLine(PoolFact p, double? timeout)
+    private static string PoolLine(PoolFact p, double? timeout, ConnectionStringSemantics keywords)
     {
-        var idle = p.IdleLifetimeSeconds ?? DefaultIdleLifetimeSeconds;
         var min = p.Min ?? 0;
-        var lifetime = p.LifetimeSeconds is > 0 ? $", Connection Lifetime={Text.Number(p.LifetimeSeconds.Value)} s" : "";
+        var lifetime = p.LifetimeSeconds is > 0 ? $", {keywords.LifetimeKeyword}={Text.Number(p.LifetimeSeconds.Value)} s" : "";
+        var maxIdle = keywords.MaxIdleSeconds(p);
         var verdict = timeout is not { } t ? ""
             : min > 0 ? $": the {min} connections of the minimum are never pruned, so they outlive the server's {Text.Duration(t)}"
-            : MaxIdleSeconds(p) >= t ? $": idle connections live up to ~{Text.Duration(MaxIdleSeconds(p))}, longer than the server's {Text.Duration(t)}"
-            : $": idle connections are closed within ~{Text.Duration(MaxIdleSeconds(p))}, before the server's {Text.Duration(t)}";
-        return $"Heap: pool '{DiagnosisContext.DisplayName(p)}' Connection Idle Lifetime={Text.Number(idle)} s{(p.IdleLifetimeSeconds is null ? " (default)" : "")}, Minimum Pool Size={min}{lifetime}, {p.Idle?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} idle now{verdict}";
+            : maxIdle is not { } most ? $": how long idle connections stay pooled is unknown, so they may outlive the server's {Text.Duration(t)}"
+            : most >= t ? $": idle connections live up to ~{Text.Duration(most)}, longer than the server's {Text.Duration(t)}"
+            : $": idle connections are closed within ~{Text.Duration(most)}, before the server's {Text.Duration(t)}";
+        return $"Heap: pool '{DiagnosisContext.DisplayName(p)}' {keywords.DescribeIdleLifetime(p)}, {keywords.MinPoolSizeKeyword}={min}{lifetime}, {p.Idle?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} idle now{verdict}";
     }
-
-    private static string DriverName(DriverFamily family) => family switch
-    {
-        DriverFamily.Npgsql => "Npgsql",
-        DriverFamily.SqlClient => "Microsoft.Data.SqlClient",
-        _ => "unknown",
-    };
 }

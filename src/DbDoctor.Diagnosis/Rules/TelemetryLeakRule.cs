@@ -43,7 +43,7 @@ public sealed class TelemetryLeakRule : IRule
                 Count = used,
                 Title = $"Pool '{name}': used connections rising {Text.Number(Math.Round(rate.PerMinute, 1))}/min to {used} (possible connection leak; heap not inspected)",
                 Evidence = evidence,
-                Advice = DriverTerms.LeakedConnectionAdvice(series.Driver),
+                Advice = context.ProfileOf(series.Driver).Words.LeakedConnectionAdvice(),
                 Pool = name,
             };
         }

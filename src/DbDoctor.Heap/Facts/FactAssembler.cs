@@ -1,4 +1,4 @@
-using DbDoctor.Heap.Drivers;
+using DbDoctor.Drivers;
 using DbDoctor.Heap.Traversal;
 using DbDoctor.Model.Facts;
 
@@ -70,7 +70,7 @@ internal sealed class FactAssembler(
             retainedBy.AddRange(labels);
         }
 
-        // A driver's knowledge may name a timer the traversal cannot see as one (MySqlConnector's PeriodicTimer reaper).
+        // A driver's knowledge may name a timer the traversal cannot see as one (a reaper on a PeriodicTimer).
         if (walker.TimerPayloads.Contains(record.Address) || fact.RetainedBy.Contains(RetainerKinds.Timer))
         {
             retainedBy.Add(RetainerKinds.Timer);
@@ -107,7 +107,7 @@ internal sealed class FactAssembler(
     }
 
     /// <summary>Nothing of the application's reaches it: say which driver structure keeps it, from the pool's retainers.</summary>
-    private static List<string> OrphanPath(IDriverKnowledge driver, ConnectionFact fact, Dictionary<ulong, PoolFact> pools, string description)
+    private static List<string> OrphanPath(IHeapKnowledge driver, ConnectionFact fact, Dictionary<ulong, PoolFact> pools, string description)
     {
         if (fact.PoolAddress is not { } poolAddress || !pools.TryGetValue(poolAddress, out var pool))
         {

@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using System.Text.RegularExpressions;
 using DbDoctor.Heap.Traversal;
 using Microsoft.Diagnostics.Runtime;

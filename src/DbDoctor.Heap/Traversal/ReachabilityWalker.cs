@@ -1,4 +1,4 @@
-using DbDoctor.Heap.Drivers;
+using DbDoctor.Drivers;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;

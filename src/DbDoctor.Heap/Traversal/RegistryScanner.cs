@@ -1,4 +1,4 @@
-using DbDoctor.Heap.Drivers;
+using DbDoctor.Drivers;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
@@ -14,7 +14,7 @@ internal static class RegistryScanner
 
     public sealed record Result(Dictionary<ulong, List<string>> LabelsByPool, HashSet<ulong> DriverManagedPools);
 
-    public static Result Scan(ClrHeap heap, IReadOnlyList<RootEntry> roots, IReadOnlyList<IDriverKnowledge> drivers, TypeRoleCache roles, List<string> warnings)
+    public static Result Scan(ClrHeap heap, IReadOnlyList<RootEntry> roots, IReadOnlyList<IHeapKnowledge> drivers, TypeRoleCache roles, List<string> warnings)
     {
         var labels = new Dictionary<ulong, List<string>>();
         var managed = new HashSet<ulong>();

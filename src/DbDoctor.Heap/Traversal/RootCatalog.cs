@@ -1,4 +1,4 @@
-using DbDoctor.Heap.Drivers;
+using DbDoctor.Drivers;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
@@ -29,7 +29,7 @@ internal static class RootCatalog
 {
     private const long FlushAfterAllocatedBytes = 512 * 1024;
 
-    public static List<RootEntry> Build(ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<string> warnings)
+    public static List<RootEntry> Build(ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IHeapKnowledge> drivers, List<string> warnings)
     {
         var roots = new List<RootEntry>();
         var staticSlots = new HashSet<ulong>();
@@ -99,7 +99,7 @@ internal static class RootCatalog
     /// worth resident at a time (dbdoctor's peak memory, bench/RESULTS.md). A flush replaces runtime.Heap and every type
     /// view: only the module list is kept across flushes; types, fields and domains are read afresh for each module.
     /// </summary>
-    private static void MapStaticFields(ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IDriverKnowledge> drivers, List<RootEntry> roots, HashSet<ulong> staticSlots)
+    private static void MapStaticFields(ClrRuntime runtime, TypeRoleCache roles, IReadOnlyList<IHeapKnowledge> drivers, List<RootEntry> roots, HashSet<ulong> staticSlots)
     {
         var registries = drivers.SelectMany(d => d.Registries).Select(r => (r.TypeName, r.FieldName)).ToHashSet();
         var modules = runtime.EnumerateModules().ToList();

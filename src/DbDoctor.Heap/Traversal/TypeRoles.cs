@@ -1,4 +1,4 @@
-using DbDoctor.Heap.Drivers;
+using DbDoctor.Drivers;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
@@ -9,7 +9,7 @@ internal sealed class TypeRole
 {
     public static readonly TypeRole Plain = new(null, ObjectRole.None, barrier: false, isTimer: false, genericKind: null, genericDriver: null);
 
-    public TypeRole(IDriverKnowledge? driver, ObjectRole role, bool barrier, bool isTimer, string? genericKind, string? genericDriver)
+    public TypeRole(IHeapKnowledge? driver, ObjectRole role, bool barrier, bool isTimer, string? genericKind, string? genericDriver)
     {
         Driver = driver;
         Role = role;
@@ -20,7 +20,7 @@ internal sealed class TypeRole
     }
 
     /// <summary>The driver the type belongs to, when DbDoctor has a knowledge file for it.</summary>
-    public IDriverKnowledge? Driver { get; }
+    public IHeapKnowledge? Driver { get; }
 
     public ObjectRole Role { get; }
 
@@ -41,9 +41,9 @@ internal sealed class TypeRole
 internal sealed class TypeRoleCache
 {
     private readonly Dictionary<ClrType, TypeRole> _roles = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<string, IDriverKnowledge> _driverByAssembly = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, IHeapKnowledge> _driverByAssembly = new(StringComparer.OrdinalIgnoreCase);
 
-    public TypeRoleCache(IEnumerable<IDriverKnowledge> drivers)
+    public TypeRoleCache(IEnumerable<IHeapKnowledge> drivers)
     {
         foreach (var driver in drivers)
         {
@@ -65,16 +65,16 @@ internal sealed class TypeRoleCache
         return role;
     }
 
-    public IDriverKnowledge? DriverOf(ClrModule? module) =>
+    public IHeapKnowledge? DriverOf(ClrModule? module) =>
         module?.Name is { } name && _driverByAssembly.TryGetValue(Path.GetFileName(name), out var driver) ? driver : null;
 
     private TypeRole Compute(ClrType type)
     {
-        // An array of driver objects reports the driver's module, yet it is a plain container (List<SqliteConnection>._items).
+        // An array of driver objects reports the driver's module, yet it is a plain container (List<SomeConnection>._items).
         if (!type.IsArray && DriverOf(type.Module) is { } driver)
         {
             // A driver without a knowledge file is still a driver for the traversal; its ADO.NET objects are counted by kind.
-            var genericKind = driver is GenericDriverKnowledge ? GenericDriverKnowledge.AdoNetKind(type) : null;
+            var genericKind = driver is GenericHeapKnowledge ? GenericHeapKnowledge.AdoNetKind(type) : null;
             return new TypeRole(driver, driver.Classify(type), barrier: !driver.IsApplicationFacing(type), isTimer: false,
                 genericKind, genericKind is null ? null : driver.Name);
         }
@@ -86,7 +86,7 @@ internal sealed class TypeRoleCache
 
         // A reader or transaction subclass outside any driver assembly (one that defines no DbConnection of its own):
         // counted under its assembly's name, with no driver roots behind it.
-        if (GenericDriverKnowledge.AdoNetKind(type) is { } kind)
+        if (GenericHeapKnowledge.AdoNetKind(type) is { } kind)
         {
             var assembly = Path.GetFileNameWithoutExtension(type.Module?.Name ?? "unknown");
             return new TypeRole(null, ObjectRole.None, barrier: false, isTimer: false, kind, assembly);

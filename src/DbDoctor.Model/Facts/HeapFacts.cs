@@ -11,7 +11,7 @@ public sealed record HeapFacts
     public IReadOnlyList<DriverInfo> Drivers { get; init; } = [];
     public IReadOnlyList<PoolFact> Pools { get; init; } = [];
 
-    /// <summary>Physical connections (Npgsql connectors, Sqlite internal connections, SqlClient internal connections), open ones only.</summary>
+    /// <summary>Physical connections (the driver's internal connection objects behind the pool), open ones only.</summary>
     public IReadOnlyList<ConnectionFact> Connections { get; init; } = [];
 
     /// <summary>Objects of drivers DbDoctor has no knowledge file for: counted and rooted through the ADO.NET base classes.</summary>
@@ -50,7 +50,7 @@ public static class RetainerKinds
     /// <summary>A timer whose callback belongs to the driver (pool pruning, cleanup) references it.</summary>
     public const string Timer = "timer";
 
-    /// <summary>Prefix: a driver's static registry holds it, e.g. "static:Npgsql.MetricsReporter.Reporters".</summary>
+    /// <summary>Prefix: a driver's static registry holds it, e.g. "static:Vendor.PoolManager.Pools".</summary>
     public const string StaticPrefix = "static:";
 }
 
@@ -67,8 +67,8 @@ public sealed record PoolFact
     public string? ConnectionString { get; init; }
 
     /// <summary>
-    /// True when the driver created this pool by itself for a connection string (Npgsql's PoolManager, Sqlite's and
-    /// SqlClient's pool groups): global by design, never a leaked pool. False for a data source the application built.
+    /// True when the driver created this pool by itself for a connection string (a pool manager's or pool group's
+    /// static registry): global by design, never a leaked pool. False for a data source the application built.
     /// </summary>
     public bool DriverManaged { get; init; }
 
@@ -103,7 +103,7 @@ public sealed record ConnectionFact
     public required string TypeName { get; init; }
     public ulong? PoolAddress { get; init; }
 
-    /// <summary>The driver's own state name, e.g. "Ready", "Executing", "Broken".</summary>
+    /// <summary>The driver's own state name, e.g. an idle, executing or broken state.</summary>
     public string? State { get; init; }
 
     /// <summary>Checked out of its pool (busy). Idle connections are listed only when broken or <see cref="Recovered"/>.</summary>
@@ -111,7 +111,7 @@ public sealed record ConnectionFact
 
     /// <summary>
     /// Idle in its pool again, yet its server session still has a transaction open: the driver took the slot back from
-    /// a connection the GC collected (MySqlConnector's leaked-session recovery), and the server keeps the transaction and
+    /// a connection the GC collected (a driver's leaked-session recovery), and the server keeps the transaction and
     /// its locks until the session is reset on its next use or closed.
     /// </summary>
     public bool Recovered { get; init; }
@@ -123,7 +123,7 @@ public sealed record ConnectionFact
     public bool InFlight { get; init; }
     public bool Broken { get; init; }
 
-    /// <summary>The application-facing connection object (NpgsqlConnection, SqliteConnection), when still alive.</summary>
+    /// <summary>The application-facing connection object (the driver's DbConnection subclass), when still alive.</summary>
     public ObjectRef? OuterConnection { get; init; }
     public TransactionFact? Transaction { get; init; }
     public ReaderFact? Reader { get; init; }
@@ -136,7 +136,7 @@ public sealed record ConnectionFact
     /// <summary>The SQL last running on it, truncated.</summary>
     public string? Sql { get; init; }
 
-    /// <summary>The server's process id for the session (pg_stat_activity.pid), when the driver has it.</summary>
+    /// <summary>The server's process id for the session (as the server lists its sessions), when the driver has it.</summary>
     public int? ServerPid { get; init; }
 }
 
@@ -152,7 +152,7 @@ public sealed record TransactionFact
     /// <summary>Still open (begun, neither committed nor rolled back), from the driver's own state.</summary>
     public bool Open { get; init; }
 
-    /// <summary>Driver state text, e.g. "in transaction", "failed transaction".</summary>
+    /// <summary>Driver state text, e.g. "in transaction".</summary>
     public string? State { get; init; }
 }
 

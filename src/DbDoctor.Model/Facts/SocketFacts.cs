@@ -70,7 +70,7 @@ public sealed record EndpointSockets
 
     /// <summary>
     /// TIME-WAIT on the server side (local end = endpoint), seen only when the database runs in the same network
-    /// namespace: the server closed first (PostgreSQL does after the client's Terminate message).
+    /// namespace: the server closed first (some servers do after the client's goodbye message).
     /// </summary>
     public int ServerSideTimeWait { get; init; }
 
@@ -92,6 +92,6 @@ public static class EndpointSources
     /// <summary>The --server connection string the user passed.</summary>
     public const string ServerOption = "server-option";
 
-    /// <summary>An ESTABLISHED socket of the target to a well-known database port (5432, 1433, 3306).</summary>
+    /// <summary>An ESTABLISHED socket of the target to a well-known database port (the registered drivers' default ports).</summary>
     public const string TargetSocket = "target-socket";
 }

@@ -24,7 +24,7 @@ public sealed record PoolSeries
 {
     public required string Driver { get; init; }
 
-    /// <summary>Pool name as the driver tags it (connection string for Npgsql's default), password removed.</summary>
+    /// <summary>Pool name as the driver tags it (often the connection string), password removed.</summary>
     public required string Name { get; init; }
     public IReadOnlyList<PoolSample> Samples { get; init; } = [];
 }

@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using DbDoctor.Diagnosis;
 using DbDoctor.Diagnosis.Telemetry;
 using DbDoctor.Model.Facts;
@@ -101,7 +102,7 @@ public class TelemetryDiagnosisTests
         var pools = new[] { NpgsqlPool(0x1, ShopName), NpgsqlPool(0x2, "Host=127.0.0.1;Database=audit") };
         var series = new[] { new PoolSeries { Driver = Npgsql, Name = ShopName } };
 
-        var match = Assert.Single(PoolCorrelation.Match(pools, series));
+        var match = Assert.Single(PoolCorrelation.Match(pools, series, DriverCatalog.Default));
 
         Assert.Equal(PoolCorrelation.ByName, match.How);
         Assert.Equal(0x1UL, Assert.Single(match.Pools).Address);
@@ -114,12 +115,12 @@ public class TelemetryDiagnosisTests
         var byEndpoint = new[] { new PoolSeries { Driver = Npgsql, Name = "Host=127.0.0.1;Database=audit;Application Name=x" } };
         var onlyOne = new[] { new PoolSeries { Driver = Npgsql, Name = "orders-pool" } };
 
-        var endpointMatch = Assert.Single(PoolCorrelation.Match(pools, byEndpoint));
+        var endpointMatch = Assert.Single(PoolCorrelation.Match(pools, byEndpoint, DriverCatalog.Default));
         Assert.Equal(PoolCorrelation.ByEndpoint, endpointMatch.How);
         Assert.Equal(0x2UL, Assert.Single(endpointMatch.Pools).Address);
 
-        Assert.Empty(PoolCorrelation.Match(pools, onlyOne));
-        var single = Assert.Single(PoolCorrelation.Match([pools[0]], onlyOne));
+        Assert.Empty(PoolCorrelation.Match(pools, onlyOne, DriverCatalog.Default));
+        var single = Assert.Single(PoolCorrelation.Match([pools[0]], onlyOne, DriverCatalog.Default));
         Assert.Equal(PoolCorrelation.OnlyOne, single.How);
     }
 
@@ -128,7 +129,7 @@ public class TelemetryDiagnosisTests
     {
         var pools = new[] { NpgsqlPool(0x1, ShopName), NpgsqlPool(0x2, ShopName), NpgsqlPool(0x3, "Host=x;Database=y") };
 
-        var match = Assert.Single(PoolCorrelation.Match(pools, [new PoolSeries { Driver = Npgsql, Name = ShopName }]));
+        var match = Assert.Single(PoolCorrelation.Match(pools, [new PoolSeries { Driver = Npgsql, Name = ShopName }], DriverCatalog.Default));
 
         Assert.Equal([0x1UL, 0x2UL], match.Pools.Select(p => p.Address));
     }

@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using DbDoctor.Diagnosis;
 using DbDoctor.Diagnosis.Rules;
 using DbDoctor.Model;
@@ -397,6 +398,6 @@ public sealed class ChurnAndStaleRuleTests
     [InlineData("Npgsql.NpgsqlException", "The connection pool has been exhausted", false)]
     public void Recognises_server_closed_sessions(string type, string message, bool expected)
     {
-        Assert.Equal(expected, StaleSignals.IsServerClosed(type, message));
+        Assert.Equal(expected, DriverCatalog.Default.Classify(type, message) == ErrorKind.ServerClosedSession);
     }
 }

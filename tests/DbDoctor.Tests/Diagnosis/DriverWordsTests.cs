@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using DbDoctor.Diagnosis;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
@@ -5,16 +6,19 @@ using static DbDoctor.Tests.Diagnosis.SyntheticFacts;
 
 namespace DbDoctor.Tests.Diagnosis;
 
-public class DriverTermsTests
+public class DriverWordsTests
 {
     [Theory]
-    [InlineData("Npgsql", DriverFamily.Npgsql)]
-    [InlineData("Microsoft.Data.Sqlite", DriverFamily.Sqlite)]
-    [InlineData("Microsoft.Data.SqlClient", DriverFamily.SqlClient)]
-    [InlineData("FirebirdSql.Data.FirebirdClient", DriverFamily.Other)]
-    public void Driver_names_map_to_their_family(string driver, DriverFamily family)
+    [InlineData("Npgsql", "NpgsqlConnection")]
+    [InlineData("Microsoft.Data.Sqlite", "SqliteConnection")]
+    [InlineData("Microsoft.Data.SqlClient", "SqlConnection")]
+    [InlineData("FirebirdSql.Data.FirebirdClient", "DbConnection")]
+    public void A_driver_name_picks_its_profile_and_an_unknown_one_the_generic_profile(string driver, string connectionType)
     {
-        Assert.Equal(family, DriverTerms.FamilyOf(driver));
+        var profile = DriverCatalog.Default.Resolve(driver);
+
+        Assert.Equal(connectionType, profile.Words.ConnectionType);
+        Assert.Equal(connectionType == "DbConnection", profile.IsGeneric);
     }
 
     [Fact]

@@ -1,27 +1,27 @@
-using DbDoctor.Heap.Traversal;
 using Microsoft.Diagnostics.Runtime;
 
-namespace DbDoctor.Heap.Facts;
+namespace DbDoctor.Drivers;
 
 /// <summary>
 /// Tolerant field reads for the driver knowledge files: a field that is missing (another driver version, another
 /// layout) becomes one warning per type and field instead of an exception, and the fact stays partial.
 /// </summary>
-internal sealed class FactReader
+public sealed class FactReader
 {
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     private readonly List<string> _warnings;
 
-    public FactReader(ClrRuntime runtime, HeapAnalysisOptions options, List<string> warnings)
+    public FactReader(ClrRuntime runtime, int maxSqlLength, List<string> warnings)
     {
         Runtime = runtime;
-        Options = options;
+        MaxSqlLength = maxSqlLength;
         _warnings = warnings;
     }
 
     public ClrRuntime Runtime { get; }
 
-    public HeapAnalysisOptions Options { get; }
+    /// <summary>SQL text longer than this is cut (with "…").</summary>
+    public int MaxSqlLength { get; }
 
     public ClrObject GetObject(ulong address) => Runtime.Heap.GetObject(address);
 

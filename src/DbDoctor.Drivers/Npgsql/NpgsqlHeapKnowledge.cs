@@ -1,12 +1,11 @@
-using DbDoctor.Heap.Facts;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 using Microsoft.Diagnostics.Runtime;
 
-namespace DbDoctor.Heap.Drivers;
+namespace DbDoctor.Drivers;
 
 /// <summary>Npgsql 10 internals (measured on 10.0.0; see FIELD-NOTES).</summary>
-internal sealed class NpgsqlKnowledge : IDriverKnowledge
+internal sealed class NpgsqlHeapKnowledge : IHeapKnowledge
 {
     private const string Connector = "Npgsql.Internal.NpgsqlConnector";
 
@@ -20,17 +19,23 @@ internal sealed class NpgsqlKnowledge : IDriverKnowledge
 
     // NpgsqlConnector._state (ConnectorState).
     private static readonly string[] ConnectorStates =
-        ["Closed", "Connecting", "Ready", "Executing", "Fetching", "Waiting", "Broken", "Copy", "Replication"];
+        ["Closed", "Connecting", ReadyState, "Executing", "Fetching", "Waiting", "Broken", "Copy", "Replication"];
 
     // NpgsqlDataReader.State (ReaderState).
     private static readonly string[] ReaderStates = ["BeforeResult", "InResult", "BetweenResults", "Consumed", "Closed", "Disposed"];
+
+    /// <summary>The connector's state when idle between commands (what the server shows as idle).</summary>
+    public const string ReadyState = "Ready";
+
+    /// <summary>The transaction state of a connector whose transaction failed (the server status 'E').</summary>
+    public const string FailedTransactionState = "failed transaction";
 
     private const int BrokenState = 6;
     private const int ExecutingState = 3;
     private const int FetchingState = 4;
     private const int ReaderClosedState = 4;
 
-    public string Name => "Npgsql";
+    public string Name => NpgsqlProfile.Name;
 
     public IReadOnlyList<string> AssemblyFileNames { get; } = ["Npgsql.dll"];
 
@@ -147,7 +152,7 @@ internal sealed class NpgsqlKnowledge : IDriverKnowledge
         // The last command's text: the open reader's, else the connector's cached reader still points at the last command.
         var lastReader = !currentReader.IsNull ? currentReader : reader.ReadObject(connector, "<DataReader>k__BackingField");
         var command = lastReader.IsNull ? default : reader.ReadObject(lastReader, "<Command>k__BackingField");
-        var sql = command.IsNull ? null : reader.ReadString(command, "_commandText", reader.Options.MaxSqlLength);
+        var sql = command.IsNull ? null : reader.ReadString(command, "_commandText", reader.MaxSqlLength);
 
         var pool = reader.ReadObject(connector, "<DataSource>k__BackingField");
         var fact = new ConnectionFact
@@ -190,7 +195,7 @@ internal sealed class NpgsqlKnowledge : IDriverKnowledge
             TypeName = transaction.Type?.Name ?? "Npgsql.NpgsqlTransaction",
             Address = transaction.IsNull ? 0 : transaction.Address,
             Open = true,
-            State = status == (byte)'E' ? "failed transaction" : "in transaction",
+            State = status == (byte)'E' ? FailedTransactionState : "in transaction",
         };
     }
 

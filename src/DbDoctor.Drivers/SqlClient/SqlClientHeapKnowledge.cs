@@ -1,15 +1,14 @@
-using DbDoctor.Heap.Facts;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 using Microsoft.Diagnostics.Runtime;
 
-namespace DbDoctor.Heap.Drivers;
+namespace DbDoctor.Drivers;
 
 /// <summary>
 /// Microsoft.Data.SqlClient 2.1 internals (objects only: no SQL Server runs here, so this is read from the 2.1 source
 /// layout and kept tolerant). Pools hang off the static SqlConnectionFactory's pool groups: always driver-managed.
 /// </summary>
-internal sealed class SqlClientKnowledge : IDriverKnowledge
+internal sealed class SqlClientHeapKnowledge : IHeapKnowledge
 {
     private static readonly HashSet<string> ApplicationFacing = new(StringComparer.Ordinal)
     {
@@ -20,7 +19,7 @@ internal sealed class SqlClientKnowledge : IDriverKnowledge
     // DbConnectionPool.State.
     private static readonly string[] PoolStates = ["Initializing", "Running", "ShuttingDown"];
 
-    public string Name => "Microsoft.Data.SqlClient";
+    public string Name => SqlClientProfile.Name;
 
     public IReadOnlyList<string> AssemblyFileNames { get; } = ["Microsoft.Data.SqlClient.dll"];
 

@@ -1,11 +1,10 @@
-using DbDoctor.Heap.Facts;
 using DbDoctor.Model.Facts;
 using Microsoft.Diagnostics.Runtime;
 
-namespace DbDoctor.Heap.Drivers;
+namespace DbDoctor.Drivers;
 
 /// <summary>What an object means to the analysis.</summary>
-internal enum ObjectRole
+public enum ObjectRole
 {
     None,
     Pool,
@@ -24,7 +23,7 @@ internal enum ObjectRole
 /// <param name="Label">"static:&lt;Type.field&gt;" as shown to the user.</param>
 /// <param name="InstanceFieldPath">Instance fields followed from the static's value to the registry collection itself.</param>
 /// <param name="MarksDriverManaged">Pools in this registry were created by the driver for a connection string.</param>
-internal sealed record DriverRegistry(
+public sealed record DriverRegistry(
     string TypeName,
     string FieldName,
     string Label,
@@ -35,7 +34,7 @@ internal sealed record DriverRegistry(
 /// Everything DbDoctor knows about one driver's internals: type names, field names, state codes. Adding a driver
 /// (or a driver version with another layout) means adding one implementation; the traversal stays driver-agnostic.
 /// </summary>
-internal interface IDriverKnowledge
+public interface IHeapKnowledge
 {
     /// <summary>Display name, e.g. "Npgsql".</summary>
     string Name { get; }
@@ -71,4 +70,4 @@ internal interface IDriverKnowledge
 }
 
 /// <summary>A connection fact plus the application-facing objects that make it "held" when an application root reaches them.</summary>
-internal sealed record ConnectionReading(ConnectionFact Fact, IReadOnlyList<ulong> RelatedObjects);
+public sealed record ConnectionReading(ConnectionFact Fact, IReadOnlyList<ulong> RelatedObjects);

@@ -1,9 +1,8 @@
-using DbDoctor.Heap.Facts;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 using Microsoft.Diagnostics.Runtime;
 
-namespace DbDoctor.Heap.Drivers;
+namespace DbDoctor.Drivers;
 
 /// <summary>
 /// MySqlConnector 2.x internals (measured on 2.6.2 against MariaDB 10.11). Pools are <c>MySqlConnector.Core.ConnectionPool</c>:
@@ -12,7 +11,7 @@ namespace DbDoctor.Heap.Drivers;
 /// keeps it alive. Physical connections are <c>ServerSession</c>s: leased ones in the pool's <c>m_leasedSessions</c>,
 /// remembered only through a weak reference to their <c>MySqlConnection</c>; idle ones in <c>m_sessions</c>.
 /// </summary>
-internal sealed class MySqlConnectorKnowledge : IDriverKnowledge
+internal sealed class MySqlConnectorHeapKnowledge : IHeapKnowledge
 {
     private const string Pool = "MySqlConnector.Core.ConnectionPool";
     private const string Session = "MySqlConnector.Core.ServerSession";
@@ -35,7 +34,7 @@ internal sealed class MySqlConnectorKnowledge : IDriverKnowledge
     private const int ClosedState = 7;
     private const int FailedState = 8;
 
-    public string Name => "MySqlConnector";
+    public string Name => MySqlConnectorProfile.Name;
 
     public IReadOnlyList<string> AssemblyFileNames { get; } = ["MySqlConnector.dll"];
 
@@ -200,7 +199,7 @@ internal sealed class MySqlConnectorKnowledge : IDriverKnowledge
         }
 
         var command = reader.ReadObject(dataReader, "<Command>k__BackingField");
-        var sql = command.IsNull ? null : reader.ReadString(command, "<CommandText>k__BackingField", reader.Options.MaxSqlLength);
+        var sql = command.IsNull ? null : reader.ReadString(command, "<CommandText>k__BackingField", reader.MaxSqlLength);
         // A session returned to its pool gets a fresh reader (not closed, but without a command): not an open one.
         var closed = reader.Read<bool>(dataReader, "m_closed") != false || command.IsNull;
         if (closed)

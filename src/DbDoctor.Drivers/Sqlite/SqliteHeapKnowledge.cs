@@ -1,15 +1,14 @@
-using DbDoctor.Heap.Facts;
 using DbDoctor.Model.Facts;
 using Microsoft.Diagnostics.Runtime;
 
-namespace DbDoctor.Heap.Drivers;
+namespace DbDoctor.Drivers;
 
 /// <summary>
 /// Microsoft.Data.Sqlite 6.0 internals (with SQLitePCLRaw 2.0). Pools are per connection string and owned by the
 /// static SqliteConnectionFactory, so they are always driver-managed. SQLitePCLRaw's hook objects (rollback hook
 /// info behind a strong GC handle) belong to the driver: reaching a transaction through them is not the application.
 /// </summary>
-internal sealed class SqliteKnowledge : IDriverKnowledge
+internal sealed class SqliteHeapKnowledge : IHeapKnowledge
 {
     private const string Namespace = "Microsoft.Data.Sqlite.";
 
@@ -19,7 +18,7 @@ internal sealed class SqliteKnowledge : IDriverKnowledge
         Namespace + "SqliteTransaction", Namespace + "SqliteParameterCollection", Namespace + "SqliteBlob",
     };
 
-    public string Name => "Microsoft.Data.Sqlite";
+    public string Name => SqliteProfile.Name;
 
     public IReadOnlyList<string> AssemblyFileNames { get; } =
         ["Microsoft.Data.Sqlite.dll", "SQLitePCLRaw.core.dll", "SQLitePCLRaw.batteries_v2.dll", "SQLitePCLRaw.provider.e_sqlite3.dll"];
@@ -135,7 +134,7 @@ internal sealed class SqliteKnowledge : IDriverKnowledge
         for (var i = addresses.Count - 1; i >= 0; i--)
         {
             var command = reader.ReadWeakReferenceTarget(reader.GetObject(addresses[i]));
-            if (!command.IsNull && reader.ReadString(command, "_commandText", reader.Options.MaxSqlLength) is { Length: > 0 } text)
+            if (!command.IsNull && reader.ReadString(command, "_commandText", reader.MaxSqlLength) is { Length: > 0 } text)
             {
                 return text;
             }

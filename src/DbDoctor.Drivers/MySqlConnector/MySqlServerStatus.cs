@@ -1,7 +1,6 @@
-using DbDoctor.Heap.Facts;
 using Microsoft.Diagnostics.Runtime;
 
-namespace DbDoctor.Heap.Drivers;
+namespace DbDoctor.Drivers;
 
 /// <summary>
 /// The server status flags of a MySqlConnector session's last reply, read from its receive buffer. MySqlConnector keeps

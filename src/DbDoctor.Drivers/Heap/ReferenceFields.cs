@@ -1,13 +1,13 @@
 using Microsoft.Diagnostics.Runtime;
 
-namespace DbDoctor.Heap.Traversal;
+namespace DbDoctor.Drivers;
 
 /// <summary>
 /// Reads reference fields without ClrMD's ReadObjectField, which first resolves the field's declared type: for a field of
 /// a generic type (ConcurrentStack&lt;T&gt;._head, List&lt;T&gt;._items) that builds views of a whole module's types, megabytes
 /// of dbdoctor's peak memory (bench/RESULTS.md) for a type the target object's own header names anyway.
 /// </summary>
-internal static class ReferenceFields
+public static class ReferenceFields
 {
     /// <summary>The object the named field points to; a null object when the field is missing, not a reference, or null.</summary>
     public static ClrObject Read(ClrHeap heap, ClrObject obj, string fieldName) =>

@@ -1,9 +1,8 @@
 using System.Reflection;
-using DbDoctor.Heap.Facts;
 using DbDoctor.Model.Facts;
 using Microsoft.Diagnostics.Runtime;
 
-namespace DbDoctor.Heap.Drivers;
+namespace DbDoctor.Drivers;
 
 /// <summary>
 /// The ADO.NET fallback for a driver DbDoctor has no knowledge file for. It knows no pool layout, so it reads no pool and
@@ -18,7 +17,7 @@ namespace DbDoctor.Heap.Drivers;
 /// non-public types are the driver's internals and stop the application phase of the traversal, as a known driver's do.
 /// </para>
 /// </summary>
-internal sealed class GenericDriverKnowledge : IDriverKnowledge
+public sealed class GenericHeapKnowledge : IHeapKnowledge
 {
     private const string DbConnection = "System.Data.Common.DbConnection";
 
@@ -30,7 +29,7 @@ internal sealed class GenericDriverKnowledge : IDriverKnowledge
         ("System.Data.Common.DbDataSource", "data-source"),
     ];
 
-    private GenericDriverKnowledge(string assemblyFileName)
+    private GenericHeapKnowledge(string assemblyFileName)
     {
         AssemblyFileNames = [assemblyFileName];
         VersionAssemblyFileName = assemblyFileName;
@@ -54,7 +53,7 @@ internal sealed class GenericDriverKnowledge : IDriverKnowledge
     /// Finds the assemblies that define a DbConnection subclass. Only loaded types are looked at (a type with objects on
     /// the heap is loaded), and nothing at all when no DbConnection type is loaded.
     /// </summary>
-    public static List<GenericDriverKnowledge> Discover(ClrRuntime runtime, IReadOnlyList<IDriverKnowledge> knownDrivers)
+    public static List<GenericHeapKnowledge> Discover(ClrRuntime runtime, IReadOnlyList<IHeapKnowledge> knownDrivers)
     {
         var modules = runtime.EnumerateModules().Where(m => m.Name is not null).ToList();
         var dataCommon = modules.FirstOrDefault(m => FileName(m) == "System.Data.Common.dll");
@@ -75,10 +74,10 @@ internal sealed class GenericDriverKnowledge : IDriverKnowledge
         }
     }
 
-    private static List<GenericDriverKnowledge> FindDriverAssemblies(ClrRuntime runtime, List<ClrModule> modules, IReadOnlyList<IDriverKnowledge> knownDrivers)
+    private static List<GenericHeapKnowledge> FindDriverAssemblies(ClrRuntime runtime, List<ClrModule> modules, IReadOnlyList<IHeapKnowledge> knownDrivers)
     {
         var known = knownDrivers.SelectMany(d => d.AssemblyFileNames);
-        var result = new List<GenericDriverKnowledge>();
+        var result = new List<GenericHeapKnowledge>();
         if (modules.First(m => FileName(m) == "System.Data.Common.dll").GetTypeByName(DbConnection) is null)
         {
             return result;
@@ -99,7 +98,7 @@ internal sealed class GenericDriverKnowledge : IDriverKnowledge
                 if (methodTable != 0 && runtime.GetTypeByMethodTable(methodTable) is { } type && IsDriverConnection(type))
                 {
                     seen.Add(file);
-                    result.Add(new GenericDriverKnowledge(file));
+                    result.Add(new GenericHeapKnowledge(file));
                     break;
                 }
             }

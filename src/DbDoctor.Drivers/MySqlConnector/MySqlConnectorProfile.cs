@@ -1,0 +1,20 @@
+namespace DbDoctor.Drivers;
+
+/// <summary>
+/// MySqlConnector, a MySQL/MariaDB driver: every part DbDoctor knows of it lives in this folder. Its words and
+/// keywords are MySqlConnector's documented ones; error markers are left to the generic reading until measured.
+/// </summary>
+internal static class MySqlConnectorProfile
+{
+    public const string Name = "MySqlConnector";
+
+    public static DriverProfile Create() => new()
+    {
+        Name = Name,
+        AssemblyFileNames = ["MySqlConnector.dll"],
+        Heap = new MySqlConnectorHeapKnowledge(),
+        ConnectionStrings = new MySqlConnectorConnectionStrings(),
+        Words = new MySqlConnectorWords(),
+        Errors = new MySqlConnectorErrors(),
+    };
+}

@@ -1,0 +1,67 @@
+namespace DbDoctor.Drivers;
+
+/// <summary>
+/// The registered driver profiles. Adding a driver is one folder plus one line in <see cref="Default"/>; tests build a
+/// catalog with their own profiles. Lookups are by the exact name a fact carries; unknown names get the generic profile.
+/// </summary>
+public sealed class DriverCatalog
+{
+    private readonly Dictionary<string, DriverProfile> _byName;
+
+    public DriverCatalog(IEnumerable<DriverProfile> profiles)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        Profiles = profiles.ToList();
+        _byName = Profiles.ToDictionary(p => p.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>The drivers DbDoctor knows, one registration line each.</summary>
+    public static DriverCatalog Default { get; } = new(
+    [
+        NpgsqlProfile.Create(),
+        SqliteProfile.Create(),
+        SqlClientProfile.Create(),
+        MySqlConnectorProfile.Create(),
+    ]);
+
+    /// <summary>The ADO.NET fallback for drivers without a profile.</summary>
+    public static DriverProfile Generic { get; } = GenericProfile.Create();
+
+    public IReadOnlyList<DriverProfile> Profiles { get; }
+
+    /// <summary>A new catalog with <paramref name="profile"/> registered after these.</summary>
+    public DriverCatalog With(DriverProfile profile) => new([.. Profiles, profile]);
+
+    /// <summary>The profile of the driver a fact names; the generic profile for an unknown or missing name.</summary>
+    public DriverProfile Resolve(string? driverName) =>
+        driverName is not null && _byName.TryGetValue(driverName, out var profile) ? profile : Generic;
+
+    /// <summary>The driver whose database listens on this port by default, if exactly one does.</summary>
+    public DriverProfile? ByDefaultPort(int port)
+    {
+        var matches = Profiles.Where(p => p.ConnectionStrings.DefaultPort == port).ToList();
+        return matches.Count == 1 ? matches[0] : null;
+    }
+
+    /// <summary>Well-known ports of the registered drivers' databases.</summary>
+    public IReadOnlySet<int> DefaultPorts => Profiles.Select(p => p.ConnectionStrings.DefaultPort).OfType<int>().ToHashSet();
+
+    /// <summary>The driver that raised or explains an exception (by its type, else by its message); null when none claims it.</summary>
+    public DriverProfile? OwnerOfError(string? exceptionType, string? message) =>
+        Profiles.FirstOrDefault(p => exceptionType is not null && p.Errors.OwnsExceptionType(exceptionType))
+        ?? Profiles.FirstOrDefault(p => p.Errors.Classify(exceptionType, message) != ErrorKind.None);
+
+    /// <summary>What an exception means: the first registered driver's reading, else the generic one (plain I/O errors).</summary>
+    public ErrorKind Classify(string? exceptionType, string? message)
+    {
+        foreach (var profile in Profiles)
+        {
+            if (profile.Errors.Classify(exceptionType, message) is var kind and not ErrorKind.None)
+            {
+                return kind;
+            }
+        }
+
+        return Generic.Errors.Classify(exceptionType, message);
+    }
+}
