@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DbDoctor.Drivers;
 using DbDoctor.Heap.Facts;
+using DbDoctor.Heap.Input;
 using DbDoctor.Heap.Traversal;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
@@ -16,15 +17,7 @@ public static class HeapAnalyzer
     public static HeapFacts AnalyzeDump(string dumpPath, HeapAnalysisOptions? options = null, IProgress<string>? progress = null)
     {
         options ??= new HeapAnalysisOptions();
-        if (Directory.Exists(dumpPath))
-        {
-            throw new DbDoctorInputException($"'{dumpPath}' is a directory, not a dump file.");
-        }
-
-        if (!File.Exists(dumpPath))
-        {
-            throw new DbDoctorInputException($"The dump file '{dumpPath}' does not exist.");
-        }
+        DumpFileCheck.Validate(dumpPath);
 
         var symbolCache = options.SymbolCachePath ?? Path.Combine(Path.GetTempPath(), "dbdoctor-symbols-" + Environment.ProcessId);
         try
@@ -53,7 +46,8 @@ public static class HeapAnalyzer
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new DbDoctorInputException($"'{dumpPath}' is not a readable dump (expected an ELF core, Mach-O core or Windows minidump file).", e);
+            // The container's structure was checked (DumpFileCheck): what ClrMD still refuses is corrupt content.
+            throw new DbDoctorInputException($"'{dumpPath}' is a corrupt dump: its memory and module lists could not be read ({e.GetType().Name}).", e);
         }
     }
 

@@ -1,5 +1,6 @@
 using DbDoctor.Diagnosis;
 using DbDoctor.Heap;
+using DbDoctor.Heap.Isolation;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
@@ -62,7 +63,8 @@ public static class AttachSession
             pauseSeconds = snapshot.TargetPause.TotalSeconds;
             pauseIsUpperBound = !snapshot.PauseMeasured;
             progress.Report($"snapshot written; target paused {pauseSeconds:0.00} s; analysing...");
-            heap = HeapAnalyzer.AnalyzeDump(snapshot.Path, new HeapAnalysisOptions { MaxSqlLength = settings.MaxSqlLength }, progress);
+            heap = await IsolatedHeapAnalysis.AnalyzeDumpAsync(
+                snapshot.Path, new HeapAnalysisOptions { MaxSqlLength = settings.MaxSqlLength }, progress, WorkerLaunch.Current(), ct).ConfigureAwait(false);
             keptDump = snapshot.Keep ? snapshot.Path : null;
         }
 

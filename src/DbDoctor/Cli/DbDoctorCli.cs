@@ -14,6 +14,7 @@ public static class DbDoctorCli
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AttachCommand.Create());
         root.Subcommands.Add(PsCommand.Create());
+        root.Subcommands.Add(AnalysisWorkerCommand.Create());
         return root;
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using DbDoctor.Cli;
 using DbDoctor.Diagnosis;
 using DbDoctor.Heap;
+using DbDoctor.Heap.Isolation;
 using DbDoctor.Telemetry;
 
 namespace DbDoctor.Commands;
@@ -30,7 +31,7 @@ public static class DemoCommand
                 using var snapshot = HeapSnapshotter.Write(app.Pid, keepPath: null);
                 progress.Report($"snapshot written (target paused {snapshot.TargetPause.TotalSeconds:0.0} s); analysing...");
                 var options = new HeapAnalysisOptions { MaxSqlLength = parse.GetValue(output.MaxSql) };
-                var facts = HeapAnalyzer.AnalyzeDump(snapshot.Path, options, progress);
+                var facts = await IsolatedHeapAnalysis.AnalyzeDumpAsync(snapshot.Path, options, progress, WorkerLaunch.Current(), token).ConfigureAwait(false);
                 var target = facts.Target with { Kind = "process", Pid = app.Pid, Path = null };
                 var report = Diagnoser.Diagnose(new DiagnosisInput { Target = target, Heap = facts with { Target = target } });
                 // Like attach, the report states how long the snapshot paused the target.

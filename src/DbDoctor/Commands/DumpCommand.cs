@@ -2,6 +2,7 @@ using System.CommandLine;
 using DbDoctor.Cli;
 using DbDoctor.Diagnosis;
 using DbDoctor.Heap;
+using DbDoctor.Heap.Isolation;
 
 namespace DbDoctor.Commands;
 
@@ -20,7 +21,7 @@ public static class DumpCommand
         {
             var file = parse.GetValue(path)!;
             var options = new HeapAnalysisOptions { MaxSqlLength = parse.GetValue(output.MaxSql) };
-            var facts = await Task.Run(() => HeapAnalyzer.AnalyzeDump(file.FullName, options, new StderrProgress()), token).ConfigureAwait(false);
+            var facts = await IsolatedHeapAnalysis.AnalyzeDumpAsync(file.FullName, options, new StderrProgress(), WorkerLaunch.Current(), token).ConfigureAwait(false);
             var report = Diagnoser.Diagnose(new DiagnosisInput { Target = facts.Target, Heap = facts });
             return await ReportOutput.WriteAsync(report, parse.GetValue(output.Format)!, parse.GetValue(output.Output)).ConfigureAwait(false);
         }, ct));

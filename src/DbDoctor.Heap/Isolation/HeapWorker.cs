@@ -1,0 +1,52 @@
+using DbDoctor.Model;
+
+namespace DbDoctor.Heap.Isolation;
+
+/// <summary>
+/// The child side of <see cref="IsolatedHeapAnalysis"/>: analyses one dump and answers in <see cref="WorkerMessage"/>
+/// lines on standard output. A crash of the runtime's data access library ends only this process.
+/// </summary>
+public static class HeapWorker
+{
+    public static int Run(string dumpPath, string symbolCache, int maxSqlLength)
+    {
+        // Only the protocol may reach standard output: whatever else prints goes nowhere.
+        var protocol = Console.Out;
+        Console.SetOut(TextWriter.Null);
+        var progress = new Progress(protocol);
+        WorkerMessage answer;
+        try
+        {
+            var options = new HeapAnalysisOptions { MaxSqlLength = maxSqlLength, SymbolCachePath = symbolCache };
+            answer = new WorkerMessage { Kind = WorkerMessage.FactsKind, Facts = HeapAnalyzer.AnalyzeDump(dumpPath, options, progress) };
+        }
+#pragma warning disable CA1031 // Every failure becomes an answer to the parent, classified as bad input or a bug.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            answer = DumpReadFailure.IsFromDumpReading(e)
+                ? new WorkerMessage { Kind = WorkerMessage.InputKind, Message = DumpReadFailure.AsInput(dumpPath, e).Message }
+                : new WorkerMessage { Kind = WorkerMessage.InternalKind, Message = e.Message, Detail = e.ToString() };
+        }
+
+        lock (protocol)
+        {
+            protocol.WriteLine(answer.ToLine());
+            protocol.Flush();
+        }
+
+        return ExitCodes.Healthy;
+    }
+
+    private sealed class Progress(TextWriter protocol) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            lock (protocol)
+            {
+                protocol.WriteLine(new WorkerMessage { Kind = WorkerMessage.ProgressKind, Message = value }.ToLine());
+                protocol.Flush();
+            }
+        }
+    }
+}
