@@ -36,6 +36,9 @@ public static class Diagnoser
                     LiveObjects = heap.Stats.ObjectsMarkedLive,
                     HeapBytes = heap.Stats.HeapBytes,
                     AnalysisSeconds = heap.Stats.AnalysisTime.TotalSeconds,
+                    Incomplete = HeapCoverage.IsIncomplete(heap.Stats),
+                    UnreadableSegments = heap.Stats.UnreadableSegments,
+                    UnreadableObjects = heap.Stats.UnreadableObjects,
                     DumpPath = input.Target.Kind == "dump" ? input.Target.Path : null,
                 }
                 : null,
@@ -86,6 +89,11 @@ public static class Diagnoser
     private static List<string> Warnings(DiagnosisInput input)
     {
         var warnings = new List<string>();
+        if (input.Heap is { } heap && HeapCoverage.IsIncomplete(heap.Stats))
+        {
+            warnings.Add(HeapCoverage.Warning(heap.Stats));
+        }
+
         warnings.AddRange(input.Heap?.Warnings ?? []);
         warnings.AddRange(input.Telemetry?.Warnings ?? []);
         if (input.Telemetry is { TargetExited: true } telemetry)

@@ -85,7 +85,8 @@ public static class HeapAnalyzer
         // Mapping roots flushed ClrMD's caches, which replaces runtime.Heap: the heap read above must not be used again.
         heap = runtime.Heap;
         var walker = new ReachabilityWalker(heap, roles);
-        using (var marks = new HeapMarks(heap.Segments))
+        var (readableSegments, unreadableSegments) = SegmentCheck.Split(heap, target.Path is { } p ? new FileInfo(p).Length : long.MaxValue);
+        using (var marks = new HeapMarks(readableSegments))
         {
             walker.Run(marks, roots, progress);
         }
@@ -111,7 +112,15 @@ public static class HeapAnalyzer
             Pools = assembler.Pools,
             Connections = assembler.Connections,
             GenericObjects = assembler.GenericObjects,
-            Stats = new HeapStats { ObjectsMarkedLive = walker.LiveObjects, HeapBytes = walker.LiveBytes, AnalysisTime = stopwatch.Elapsed },
+            Stats = new HeapStats
+            {
+                ObjectsMarkedLive = walker.LiveObjects,
+                HeapBytes = walker.LiveBytes,
+                AnalysisTime = stopwatch.Elapsed,
+                Segments = readableSegments.Count + unreadableSegments,
+                UnreadableSegments = unreadableSegments,
+                UnreadableObjects = walker.UnreadableObjects,
+            },
             Warnings = warnings,
         };
     }

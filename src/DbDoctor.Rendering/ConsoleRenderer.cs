@@ -56,7 +56,8 @@ public sealed class ConsoleRenderer : IReportRenderer
         }
 
         var hasProblems = report.Findings.Any(f => Severities.Rank(f.Severity) <= Severities.Rank(Severities.Warning));
-        console.Write(new Text(Verdict.Of(report), new Style(hasProblems ? Color.Red : Color.Green, decoration: Decoration.Bold)));
+        var color = hasProblems ? Color.Red : report.Snapshot is { Incomplete: true } ? Color.Yellow : Color.Green;
+        console.Write(new Text(Verdict.Of(report), new Style(color, decoration: Decoration.Bold)));
         console.WriteLine();
     }
 

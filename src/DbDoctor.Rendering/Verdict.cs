@@ -11,6 +11,11 @@ public static class Verdict
         ArgumentNullException.ThrowIfNull(report);
         var problems = report.Findings.Where(f => Severities.Rank(f.Severity) <= Severities.Rank(Severities.Warning)).ToList();
         var notes = report.Findings.Count - problems.Count;
+        if (problems.Count == 0 && report.Snapshot is { Incomplete: true })
+        {
+            return "No verdict: the heap could only partly be read (see the warnings)";
+        }
+
         if (problems.Count == 0)
         {
             return notes == 0 ? "No problems found" : $"No problems found ({Count(notes, "note")})";

@@ -23,10 +23,9 @@ internal sealed unsafe class HeapMarks : IDisposable
     private ulong* _app;
     private int _lastSegment;
 
-    public HeapMarks(IEnumerable<ClrSegment> segments)
+    public HeapMarks(IEnumerable<MemoryRange> segments)
     {
         var ranges = segments
-            .Select(s => s.ObjectRange)
             .Where(r => r.End > r.Start)
             .OrderBy(r => r.Start)
             .ToArray();
@@ -47,6 +46,12 @@ internal sealed unsafe class HeapMarks : IDisposable
     }
 
     public int SegmentCount => _starts.Length;
+
+    /// <summary>True when the last mark attempt was for an address outside every segment (a reference to nowhere).</summary>
+    public bool LastWasOffHeap { get; private set; }
+
+    /// <summary>The end of the segment of the object marked last: no object of it may extend past this.</summary>
+    public ulong LastSegmentEnd => _ends[_lastSegment];
 
     /// <summary>Sets the application bit. False when the object was already marked or the address is not on the heap.</summary>
     public bool TryMarkApplication(ulong address)
@@ -149,6 +154,7 @@ internal sealed unsafe class HeapMarks : IDisposable
     private int FindSegment(ulong address)
     {
         var last = _lastSegment;
+        LastWasOffHeap = false;
         if (last < _starts.Length && address >= _starts[last] && address < _ends[last])
         {
             return last;
@@ -173,6 +179,7 @@ internal sealed unsafe class HeapMarks : IDisposable
             }
         }
 
+        LastWasOffHeap = true;
         return -1;
     }
 }

@@ -60,6 +60,9 @@ internal sealed class ReachabilityWalker
 
     public long LiveBytes { get; private set; }
 
+    /// <summary>References to objects that could not be read: no valid method table, a size past its segment, or an address on no segment.</summary>
+    public long UnreadableObjects { get; private set; }
+
     /// <summary>Marks everything the roots reach; the marks are only needed during the walk (records keep what counts).</summary>
     public void Run(HeapMarks marks, IReadOnlyList<RootEntry> roots, IProgress<string>? progress)
     {
@@ -116,14 +119,18 @@ internal sealed class ReachabilityWalker
         var isNew = _applicationPhase ? _marks.TryMarkApplication(address) : _marks.TryMarkLive(address);
         if (!isNew)
         {
+            UnreadableObjects += _marks.LastWasOffHeap ? 1 : 0;
             return;
         }
 
         // The object's references are read with it; they are dropped again below when it is not expanded.
         var childrenStart = _children.Count;
+        var segmentEnd = _marks.LastSegmentEnd;
         var layout = _scanner.Read(address, out var size, _children);
-        if (layout is null)
+        if (layout is null || size > segmentEnd - address)
         {
+            _children.Count = childrenStart;
+            UnreadableObjects++;
             return;
         }
 

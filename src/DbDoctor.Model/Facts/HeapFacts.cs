@@ -39,6 +39,13 @@ public sealed record HeapStats
     public long ObjectsMarkedLive { get; init; }
     public long HeapBytes { get; init; }
     public TimeSpan AnalysisTime { get; init; }
+
+    /// <summary>Heap segments in the dump, and those left out because the dump does not hold their memory.</summary>
+    public int Segments { get; init; }
+    public int UnreadableSegments { get; init; }
+
+    /// <summary>References the walk followed to something that is not a readable object (corrupt memory, a missing segment).</summary>
+    public long UnreadableObjects { get; init; }
 }
 
 /// <summary>Who keeps an object alive, as classified by the heap analysis.</summary>

@@ -124,6 +124,11 @@ public sealed record SnapshotReport
     /// <summary>True when the pause could not be observed and <see cref="TargetPauseSeconds"/> is the whole write time, an upper bound.</summary>
     public bool TargetPauseIsUpperBound { get; init; }
     public string? DumpPath { get; init; }
+
+    /// <summary>True when part of the heap could not be read (a damaged dump): no finding then does not mean healthy.</summary>
+    public bool Incomplete { get; init; }
+    public int UnreadableSegments { get; init; }
+    public long UnreadableObjects { get; init; }
 }
 
 public sealed record TelemetryReport

@@ -34,9 +34,18 @@ public static class ReportOutput
             }
         }
 
-        return ExitCodeFor(report);
+        var exitCode = ExitCodeFor(report);
+        if (exitCode == ExitCodes.BadInput)
+        {
+            await Console.Error.WriteLineAsync("dbdoctor: the heap could only partly be read, so the report cannot say the target is healthy (see its warnings).").ConfigureAwait(false);
+        }
+
+        return exitCode;
     }
 
+    /// <summary>A damaged heap with no finding is not a healthy one: exit 2, the input could not be fully used.</summary>
     public static int ExitCodeFor(Report report) =>
-        report.Findings.Any(f => f.Severity is Severities.Error or Severities.Warning) ? ExitCodes.Findings : ExitCodes.Healthy;
+        report.Findings.Any(f => f.Severity is Severities.Error or Severities.Warning) ? ExitCodes.Findings
+        : report.Snapshot is { Incomplete: true } ? ExitCodes.BadInput
+        : ExitCodes.Healthy;
 }
