@@ -99,6 +99,65 @@ public sealed class DumpBadInputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pipe_is_refused_without_waiting_for_a_writer()
+    {
+        var fifo = Path.Combine(directory, "pipe.dmp");
+        var mkfifo = await ChildProcess.RunAsync("mkfifo", [fifo], TimeSpan.FromSeconds(10));
+        Assert.True(mkfifo.ExitCode == 0, mkfifo.Stderr);
+        var result = await DbDoctorCli.RunAsync(["dump", fifo], TimeSpan.FromSeconds(30));
+        AssertRejectedInOneSentence(result);
+        Assert.Contains("not a regular file", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dangling_symlink_and_symlink_loop_say_so()
+    {
+        var dangling = Path.Combine(directory, "dangling.dmp");
+        File.CreateSymbolicLink(dangling, Path.Combine(directory, "gone.dmp"));
+        var result = await DbDoctorCli.RunAsync("dump", dangling);
+        AssertRejectedInOneSentence(result);
+        Assert.Contains("symbolic link", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("does not exist", result.Stderr, StringComparison.Ordinal);
+
+        var a = Path.Combine(directory, "a.dmp");
+        var b = Path.Combine(directory, "b.dmp");
+        File.CreateSymbolicLink(a, b);
+        File.CreateSymbolicLink(b, a);
+        result = await DbDoctorCli.RunAsync("dump", a);
+        AssertRejectedInOneSentence(result);
+        Assert.Contains("loop", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Truncated_elf_core_says_truncated()
+    {
+        var path = Path.Combine(directory, "short.dmp");
+        var header = new byte[64];
+        "\u007fELF"u8.CopyTo(header);
+        header[4] = 2;
+        header[5] = 1;
+        header[16] = 4; // ET_CORE
+        header[32] = 64; // e_phoff
+        header[54] = 56; // e_phentsize
+        header[56] = 10; // e_phnum: ten program headers the file does not contain
+        await File.WriteAllBytesAsync(path, header);
+        var result = await DbDoctorCli.RunAsync("dump", path);
+        AssertRejectedInOneSentence(result);
+        Assert.Contains("truncated", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_tmpdir_is_refused_and_not_created()
+    {
+        var dump = await DumpCache.GetAsync("sqlite-transaction-leak", "--count", "2");
+        var missing = Path.Combine(directory, "no-such-tmp");
+        var result = await DbDoctorCli.RunAsync(["dump", dump.Path], null, new Dictionary<string, string> { ["TMPDIR"] = missing });
+        AssertRejectedInOneSentence(result);
+        Assert.Contains("TMPDIR", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(missing), "dbdoctor created the missing TMPDIR");
+    }
+
+    [Fact]
     public async Task Missing_dump_argument_is_a_usage_error()
     {
         var result = await DbDoctorCli.RunAsync("dump");
