@@ -75,8 +75,10 @@ public static class HeapAnalyzer
 
         var warnings = new List<string>();
         progress?.Report("Mapping GC roots and static fields.");
-        // Drivers without a knowledge file are found in the dump (assemblies defining a DbConnection subclass).
-        var known = options.Drivers.Profiles.Select(p => p.Heap).OfType<IHeapKnowledge>().ToList();
+        // Each known driver is read with the knowledge of its version family; drivers without a profile are found in
+        // the dump (assemblies defining a DbConnection subclass).
+        var versions = new ModuleVersions(runtime);
+        var known = KnowledgeFor(options.Drivers, versions, warnings);
         IReadOnlyList<IHeapKnowledge> drivers = [.. known, .. GenericHeapKnowledge.Discover(runtime, known)];
         var roles = new TypeRoleCache(drivers);
         var (roots, registries) = MapRoots(runtime, roles, drivers, warnings);
@@ -108,7 +110,7 @@ public static class HeapAnalyzer
         return new HeapFacts
         {
             Target = target,
-            Drivers = DriverVersions(runtime, drivers, assembler),
+            Drivers = DriverVersions(versions, drivers, assembler),
             Pools = assembler.Pools,
             Connections = assembler.Connections,
             GenericObjects = assembler.GenericObjects,
@@ -179,6 +181,89 @@ public static class HeapAnalyzer
         return coreLib?.ToString();
     }
 
+    /// <summary>The heap knowledge of each registered driver's family for the version loaded in the target.</summary>
+    private static List<IHeapKnowledge> KnowledgeFor(DriverCatalog catalog, ModuleVersions versions, List<string> warnings)
+    {
+        var known = new List<IHeapKnowledge>();
+        foreach (var profile in catalog.Profiles)
+        {
+            var loaded = profile.AssemblyFileNames.Count > 0 && versions.IsLoaded(profile.AssemblyFileNames[0]);
+            var choice = profile.Pick(loaded ? versions.ProductVersionOf(profile.AssemblyFileNames[0]) : null);
+            if (choice?.Family.Heap is { } heap)
+            {
+                known.Add(heap);
+            }
+
+            if (loaded && choice?.Warning is { } warning)
+            {
+                warnings.Add(warning);
+            }
+        }
+
+        return known;
+    }
+
+    private static List<DriverInfo> DriverVersions(ModuleVersions versions, IReadOnlyList<IHeapKnowledge> drivers, FactAssembler assembler)
+    {
+        var result = new List<DriverInfo>();
+        foreach (var driver in drivers)
+        {
+            if (versions.IsLoaded(driver.VersionAssemblyFileName))
+            {
+                result.Add(new DriverInfo(driver.Name, versions.VersionOf(driver.VersionAssemblyFileName)));
+            }
+        }
+
+        // Reader or transaction subclasses outside any driver assembly, named after their assembly.
+        foreach (var generic in assembler.GenericObjects.Select(g => g.Driver).Distinct().Where(g => result.All(d => d.Name != g)))
+        {
+            result.Add(new DriverInfo(generic, null));
+        }
+
+        return result;
+    }
+}
+
+/// <summary>The versions of the assemblies loaded in the dump's runtime, by file name.</summary>
+internal sealed class ModuleVersions
+{
+    private readonly List<string> _modulePaths;
+    private readonly Dictionary<string, Version> _versionsInDump = new(StringComparer.Ordinal);
+
+    public ModuleVersions(ClrRuntime runtime)
+    {
+        _modulePaths = runtime.EnumerateModules().Select(m => m.Name).OfType<string>().Distinct().ToList();
+        foreach (var module in runtime.DataTarget.EnumerateModules())
+        {
+            if (module.Version.Major != 0 || !_versionsInDump.ContainsKey(module.FileName))
+            {
+                _versionsInDump[module.FileName] = module.Version;
+            }
+        }
+    }
+
+    public bool IsLoaded(string assemblyFileName) => PathOf(assemblyFileName) is not null;
+
+    public string? VersionOf(string assemblyFileName) => PathOf(assemblyFileName) is { } path ? AssemblyVersion(path, _versionsInDump) : null;
+
+    /// <summary>
+    /// The version the driver's package is known by (its ProductVersion, e.g. "2.1.4"), read from the assembly file when
+    /// it is where it was loaded from; else the version in the dump, which is the file version (e.g. "2.0.20168.4").
+    /// </summary>
+    public string? ProductVersionOf(string assemblyFileName)
+    {
+        if (PathOf(assemblyFileName) is not { } path)
+        {
+            return null;
+        }
+
+        var product = File.Exists(path) ? FileVersionInfo.GetVersionInfo(path).ProductVersion?.Split('+')[0] : null;
+        return string.IsNullOrEmpty(product) ? AssemblyVersion(path, _versionsInDump) : product;
+    }
+
+    private string? PathOf(string assemblyFileName) =>
+        _modulePaths.FirstOrDefault(p => string.Equals(Path.GetFileName(p), assemblyFileName, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>
     /// A managed assembly's version, from the image in the dump when ClrMD can read it, else from the assembly file
     /// at the path it was loaded from (present when the dump is analysed where it was written).
@@ -198,36 +283,5 @@ public static class HeapAnalyzer
         var info = FileVersionInfo.GetVersionInfo(path);
         var product = info.ProductVersion?.Split('+')[0];
         return string.IsNullOrEmpty(product) ? info.FileVersion : product;
-    }
-
-    private static List<DriverInfo> DriverVersions(ClrRuntime runtime, IReadOnlyList<IHeapKnowledge> drivers, FactAssembler assembler)
-    {
-        var modulePaths = runtime.EnumerateModules().Select(m => m.Name).OfType<string>().Distinct().ToList();
-        var versionsInDump = new Dictionary<string, Version>(StringComparer.Ordinal);
-        foreach (var module in runtime.DataTarget.EnumerateModules())
-        {
-            if (module.Version.Major != 0 || !versionsInDump.ContainsKey(module.FileName))
-            {
-                versionsInDump[module.FileName] = module.Version;
-            }
-        }
-
-        var result = new List<DriverInfo>();
-        foreach (var driver in drivers)
-        {
-            var path = modulePaths.FirstOrDefault(p => string.Equals(Path.GetFileName(p), driver.VersionAssemblyFileName, StringComparison.OrdinalIgnoreCase));
-            if (path is not null)
-            {
-                result.Add(new DriverInfo(driver.Name, AssemblyVersion(path, versionsInDump)));
-            }
-        }
-
-        // Reader or transaction subclasses outside any driver assembly, named after their assembly.
-        foreach (var generic in assembler.GenericObjects.Select(g => g.Driver).Distinct().Where(g => result.All(d => d.Name != g)))
-        {
-            result.Add(new DriverInfo(generic, null));
-        }
-
-        return result;
     }
 }

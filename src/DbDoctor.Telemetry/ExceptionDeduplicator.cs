@@ -5,7 +5,7 @@ namespace DbDoctor.Telemetry;
 /// <summary>
 /// Groups ExceptionThrown events by type and message and counts distinct failures. The runtime's event carries no
 /// exception object id, and an exception travelling up an async chain is thrown again in every awaiting frame
-/// (~4-5 events per failure for Npgsql pool timeouts) without the ReThrown flag. Measured: those rethrows come on
+/// (~4-5 events per failure for a pool timeout, measured) without the ReThrown flag. Measured: those rethrows come on
 /// the same thread, back to back, within a fraction of a millisecond, while a new failure is preceded by a different
 /// exception (its cause) or by a pause. So a throw counts as a rethrow when the previous throw on the same thread had
 /// the same type and message and came less than <see cref="RethrowWindow"/> earlier.

@@ -4,7 +4,7 @@ namespace DbDoctor.Telemetry;
 
 /// <summary>
 /// Parses the System.Diagnostics.Metrics `tags` payload ("k=v,k=v", no escaping). A value may itself contain
-/// '=', ';' and ',' (Npgsql's default pool name is the whole connection string, multi-host "Host=a,b" included),
+/// '=', ';' and ',' (a driver's default pool name may be the whole connection string, multi-host "Host=a,b" included),
 /// so a comma only starts a new tag when what follows looks like a tag key: a dotted identifier followed by '='.
 /// </summary>
 public static class MetricTags

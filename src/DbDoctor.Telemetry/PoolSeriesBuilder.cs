@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 
@@ -5,7 +6,8 @@ namespace DbDoctor.Telemetry;
 
 /// <summary>
 /// Turns metric and EventCounter values into one time series per pool. Metrics are the primary source; the
-/// EventCounters fill what the metrics did not report (older Npgsql, or the meter not yet publishing).
+/// EventCounters fill what the metrics did not report (an older driver, or the meter not yet publishing). What each
+/// reading measures comes from the driver's profile (<see cref="DriverTelemetry"/>).
 /// Pool names are redacted on the way in, so the same pool seen by both sources lands in one series.
 /// </summary>
 public sealed class PoolSeriesBuilder
@@ -38,72 +40,81 @@ public sealed class PoolSeriesBuilder
             : (s.Used ?? s.CounterBusy ?? 0) / (s.Max is > 0 ? s.Max.Value : 1_000_000);
     }
 
-    /// <summary>One Npgsql meter reading. <paramref name="time"/> is the start of the metrics batch it came in.</summary>
-    public void AddNpgsqlMetric(string instrument, string tags, double? value, double? histogramCount, double time)
+    /// <summary>
+    /// One meter instrument reading of <paramref name="driver"/>. <paramref name="time"/> is the start of the metrics
+    /// batch it came in; histograms give their per-interval count, the other instruments their value.
+    /// </summary>
+    public void AddMetric(string driver, DriverTelemetry telemetry, string instrument, string tags, double? value, double? histogramCount, double time)
     {
-        var parsed = MetricTags.Parse(tags);
-        if (!parsed.TryGetValue(NpgsqlTelemetry.PoolNameTag, out var poolName))
+        ArgumentNullException.ThrowIfNull(telemetry);
+        if (telemetry.ReadInstrument(instrument, MetricTags.Parse(tags)) is not { Pool: { } pool } reading)
         {
             return;
         }
 
-        var pool = Pool(NpgsqlTelemetry.Driver, poolName);
-        var sample = pool.SampleAt(time);
         SamplesSeen++;
-        switch (instrument)
-        {
-            case NpgsqlTelemetry.ConnectionCount:
-                parsed.TryGetValue(NpgsqlTelemetry.StateTag, out var state);
-                if (state == "used")
-                {
-                    sample.Used = value;
-                }
-                else if (state == "idle")
-                {
-                    sample.Idle = value;
-                }
+        Record(Pool(driver, pool).SampleAt(time), reading.Measure, reading.IsHistogramCount ? histogramCount : value);
+    }
 
-                break;
-            case NpgsqlTelemetry.ConnectionMax:
-                sample.Max = value;
-                break;
-            case NpgsqlTelemetry.PendingRequests:
-                sample.PendingDelta = Sum(sample.PendingDelta, value);
-                break;
-            case NpgsqlTelemetry.Timeouts:
-                sample.Timeouts = Sum(sample.Timeouts, value);
-                break;
-            case NpgsqlTelemetry.OperationFailed:
-                sample.FailedOperations = Sum(sample.FailedOperations, value);
-                break;
-            case NpgsqlTelemetry.CreateTime:
-                sample.CreatedInInterval = Sum(sample.CreatedInInterval, histogramCount);
-                break;
-            case NpgsqlTelemetry.OperationDuration:
-                sample.OperationsInInterval = Sum(sample.OperationsInInterval, histogramCount);
-                break;
+    /// <summary>One EventCounter reading of <paramref name="driver"/>.</summary>
+    public void AddCounter(string driver, DriverTelemetry telemetry, EventCounterValue counter, double time)
+    {
+        ArgumentNullException.ThrowIfNull(telemetry);
+        ArgumentNullException.ThrowIfNull(counter);
+        if (telemetry.ReadCounter(counter.Name) is not { } reading)
+        {
+            return;
+        }
+
+        if (reading.Pool is { } pool)
+        {
+            SamplesSeen++;
+            Record(Pool(driver, pool).SampleAt(time), reading.Measure, counter.Value);
+        }
+        else if (_pools.Count == 1)
+        {
+            // Global, not per pool: it can only stand in for a pool's rate when there is a single pool.
+            Record(_pools.Values.Single().SampleAt(time), reading.Measure, counter.Value);
         }
     }
 
-    /// <summary>One Npgsql EventCounter reading (idle-/busy-connections-&lt;pool&gt;, commands-per-second).</summary>
-    public void AddNpgsqlCounter(EventCounterValue counter, double time)
+    private static void Record(MutableSample sample, PoolMeasure measure, double? value)
     {
-        if (counter.Name.StartsWith(NpgsqlTelemetry.IdleConnectionsCounterPrefix, StringComparison.Ordinal))
+        switch (measure)
         {
-            var sample = Pool(NpgsqlTelemetry.Driver, counter.Name[NpgsqlTelemetry.IdleConnectionsCounterPrefix.Length..]).SampleAt(time);
-            sample.CounterIdle = counter.Value;
-            SamplesSeen++;
-        }
-        else if (counter.Name.StartsWith(NpgsqlTelemetry.BusyConnectionsCounterPrefix, StringComparison.Ordinal))
-        {
-            var sample = Pool(NpgsqlTelemetry.Driver, counter.Name[NpgsqlTelemetry.BusyConnectionsCounterPrefix.Length..]).SampleAt(time);
-            sample.CounterBusy = counter.Value;
-            SamplesSeen++;
-        }
-        else if (counter.Name == NpgsqlTelemetry.CommandsPerSecondCounter && _pools.Count == 1)
-        {
-            // Global, not per pool: it can only stand in for a pool's rate when there is a single pool.
-            _pools.Values.Single().SampleAt(time).CounterCommandsPerSecond = counter.Value;
+            case PoolMeasure.Used:
+                sample.Used = value;
+                break;
+            case PoolMeasure.Idle:
+                sample.Idle = value;
+                break;
+            case PoolMeasure.Max:
+                sample.Max = value;
+                break;
+            case PoolMeasure.PendingChange:
+                sample.PendingDelta = Sum(sample.PendingDelta, value);
+                break;
+            case PoolMeasure.Timeouts:
+                sample.Timeouts = Sum(sample.Timeouts, value);
+                break;
+            case PoolMeasure.FailedOperations:
+                sample.FailedOperations = Sum(sample.FailedOperations, value);
+                break;
+            case PoolMeasure.ConnectionsCreated:
+                sample.CreatedInInterval = Sum(sample.CreatedInInterval, value);
+                break;
+            case PoolMeasure.Operations:
+                sample.OperationsInInterval = Sum(sample.OperationsInInterval, value);
+                break;
+            case PoolMeasure.CounterBusy:
+                sample.CounterBusy = value;
+                break;
+            case PoolMeasure.CounterIdle:
+                sample.CounterIdle = value;
+                break;
+            case PoolMeasure.CommandsPerSecond:
+                sample.CounterCommandsPerSecond = value;
+                break;
         }
     }
 

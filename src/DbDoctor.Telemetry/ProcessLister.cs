@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using DbDoctor.Drivers;
 using DbDoctor.Model;
 
 namespace DbDoctor.Telemetry;
@@ -7,22 +8,6 @@ namespace DbDoctor.Telemetry;
 /// <summary>Lists the .NET processes that can be attached (`dbdoctor ps`). Never throws for one bad process.</summary>
 public static partial class ProcessLister
 {
-    /// <summary>Driver assembly file names we recognise, with the name shown to users.</summary>
-    private static readonly (string File, string Name)[] KnownDrivers =
-    [
-        ("Npgsql.dll", "Npgsql"),
-        ("Microsoft.Data.Sqlite.dll", "Microsoft.Data.Sqlite"),
-        ("Microsoft.Data.SqlClient.dll", "Microsoft.Data.SqlClient"),
-        ("System.Data.SqlClient.dll", "System.Data.SqlClient"),
-        ("MySqlConnector.dll", "MySqlConnector"),
-        ("MySql.Data.dll", "MySql.Data"),
-        ("Oracle.ManagedDataAccess.dll", "Oracle.ManagedDataAccess"),
-        ("FirebirdSql.Data.FirebirdClient.dll", "FirebirdSql.Data.FirebirdClient"),
-        ("System.Data.SQLite.dll", "System.Data.SQLite"),
-        ("Microsoft.EntityFrameworkCore.dll", "Microsoft.EntityFrameworkCore"),
-        ("Dapper.dll", "Dapper"),
-    ];
-
     public static IReadOnlyList<DotNetProcessInfo> List()
     {
         var self = Environment.ProcessId;
@@ -74,13 +59,15 @@ public static partial class ProcessLister
         return null;
     }
 
-    public static IReadOnlyList<LoadedDriver> FindDrivers(IEnumerable<string> mappedFiles)
+    /// <summary>The recognised driver assemblies (<see cref="DriverCatalog.RecognizedAssemblies"/>) among the mapped files.</summary>
+    public static IReadOnlyList<LoadedDriver> FindDrivers(IEnumerable<string> mappedFiles, DriverCatalog? catalog = null)
     {
+        var known = (catalog ?? DriverCatalog.Default).RecognizedAssemblies;
         var drivers = new List<LoadedDriver>();
         foreach (var path in mappedFiles.Distinct(StringComparer.Ordinal))
         {
             var fileName = Path.GetFileName(path);
-            foreach (var (file, name) in KnownDrivers)
+            foreach (var (file, name) in known)
             {
                 if (string.Equals(fileName, file, StringComparison.OrdinalIgnoreCase) && drivers.All(d => d.Name != name))
                 {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Tracing;
+using DbDoctor.Drivers;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 using Microsoft.Diagnostics.NETCore.Client;
@@ -17,7 +18,6 @@ public static class TelemetryCollector
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(3);
     private const long ExceptionKeyword = 0x8000;
-    private const string SqlClientEventSource = "Microsoft.Data.SqlClient.EventSource";
     private const string RuntimeEventSource = "System.Runtime";
     private const string MetricsEventSource = "System.Diagnostics.Metrics";
 
@@ -27,8 +27,9 @@ public static class TelemetryCollector
         ArgumentNullException.ThrowIfNull(options);
         DiagnosticSocket.EnsureAttachable(pid);
 
-        var session = await StartSessionAsync(pid, options, ct).ConfigureAwait(false);
-        var listener = new TelemetryEventHandler(options.RefreshIntervalSeconds);
+        var (drivers, versionWarnings) = DriversOf(pid, options.Drivers);
+        var session = await StartSessionAsync(pid, options, drivers, ct).ConfigureAwait(false);
+        var listener = new TelemetryEventHandler(options.RefreshIntervalSeconds, drivers);
         var clock = Stopwatch.StartNew();
         Task processing;
         try
@@ -60,17 +61,45 @@ public static class TelemetryCollector
         var window = clock.Elapsed;
         var streamEndedEarly = processing.IsCompleted && window < options.Duration && !ct.IsCancellationRequested;
         var exited = streamEndedEarly ? await WaitForExitAsync(pid, ExitGrace).ConfigureAwait(false) : !IsAlive(pid);
-        return listener.ToFacts(window, exited, processing.Exception?.GetBaseException());
+        var facts = listener.ToFacts(window, exited, processing.Exception?.GetBaseException());
+        return versionWarnings.Count == 0 ? facts : facts with { Warnings = [.. versionWarnings, .. facts.Warnings] };
     }
 
-    private static async Task<EventPipeSession> StartSessionAsync(int pid, TelemetryOptions options, CancellationToken ct)
+    /// <summary>
+    /// Each registered driver's telemetry names, from the version family of the driver assembly the target has loaded
+    /// (read from its mapped files); the newest family when the driver is not loaded yet or its version is unknown.
+    /// </summary>
+    internal static (IReadOnlyList<DriverTelemetrySource> Drivers, List<string> Warnings) DriversOf(int pid, DriverCatalog catalog)
+    {
+        var loaded = ProcessLister.ReadMappedFiles(pid) is { } maps ? ProcessLister.FindDrivers(maps, catalog) : [];
+        var sources = new List<DriverTelemetrySource>();
+        var warnings = new List<string>();
+        foreach (var profile in catalog.Profiles)
+        {
+            var version = loaded.FirstOrDefault(d => d.Name == profile.Name)?.Version;
+            if (profile.Pick(version) is not { } choice)
+            {
+                continue;
+            }
+
+            sources.Add(new DriverTelemetrySource(profile.Name, choice.Family.Telemetry));
+            if (choice.Warning is not null)
+            {
+                warnings.Add(choice.Warning);
+            }
+        }
+
+        return (sources, warnings);
+    }
+
+    private static async Task<EventPipeSession> StartSessionAsync(int pid, TelemetryOptions options, IReadOnlyList<DriverTelemetrySource> drivers, CancellationToken ct)
     {
         var client = new DiagnosticsClient(pid);
         using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         startCts.CancelAfter(StartTimeout);
         try
         {
-            return await client.StartEventPipeSessionAsync(Providers(options), requestRundown: false, circularBufferMB: 64, startCts.Token)
+            return await client.StartEventPipeSessionAsync(Providers(options, drivers), requestRundown: false, circularBufferMB: 64, startCts.Token)
                 .ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -95,26 +124,28 @@ public static class TelemetryCollector
         }
     }
 
-    internal static IReadOnlyList<EventPipeProvider> Providers(TelemetryOptions options)
+    internal static IReadOnlyList<EventPipeProvider> Providers(TelemetryOptions options, IReadOnlyList<DriverTelemetrySource> drivers)
     {
+        var eventSources = drivers.SelectMany(d => d.Telemetry.EventSources).Distinct(StringComparer.Ordinal).ToList();
+        var meters = drivers.SelectMany(d => d.Telemetry.Meters).Distinct(StringComparer.Ordinal).ToList();
         var interval = options.RefreshIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var counterArguments = new Dictionary<string, string> { ["EventCounterIntervalSec"] = interval };
-        var providers = new List<EventPipeProvider>
+        var providers = eventSources.Select(s => new EventPipeProvider(s, EventLevel.Informational, 0, counterArguments)).ToList();
+        providers.Add(new(RuntimeEventSource, EventLevel.Informational, 0, counterArguments));
+        if (meters.Count > 0)
         {
-            new(NpgsqlTelemetry.EventSourceName, EventLevel.Informational, 0, counterArguments),
-            new(RuntimeEventSource, EventLevel.Informational, 0, counterArguments),
-            new(SqlClientEventSource, EventLevel.Informational, 0, counterArguments),
-            new(MetricsEventSource, EventLevel.Informational, 0x7, new Dictionary<string, string>
+            providers.Add(new(MetricsEventSource, EventLevel.Informational, 0x7, new Dictionary<string, string>
             {
                 // SHARED lets dotnet-counters/dotnet-monitor keep working: a process allows one private metrics session.
                 ["SessionId"] = TelemetryEventHandler.SharedSessionId,
                 ["ClientId"] = "dbdoctor-" + Guid.NewGuid().ToString("N"),
-                ["Metrics"] = NpgsqlTelemetry.MeterName,
+                ["Metrics"] = string.Join(',', meters),
                 ["RefreshInterval"] = interval,
                 ["MaxTimeSeries"] = "1000",
                 ["MaxHistograms"] = "100",
-            }),
-        };
+            }));
+        }
+
         if (options.IncludeExceptions)
         {
             providers.Add(new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, ExceptionKeyword));

@@ -1,3 +1,4 @@
+using DbDoctor.Drivers;
 using DbDoctor.Model.Facts;
 using Microsoft.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Parsers.Clr;
@@ -6,9 +7,10 @@ namespace DbDoctor.Telemetry;
 
 /// <summary>
 /// Receives the session's events on TraceEvent's processing thread and keeps the state the facts are built from.
-/// A handler must never throw: an exception here kills the reader, the pipe fills, and Stop then hangs.
+/// A handler must never throw: an exception here kills the reader, the pipe fills, and Stop then hangs. Which events are
+/// a driver's, and what they say about its pools, comes from the drivers' telemetry (<see cref="DriverTelemetry"/>).
 /// </summary>
-internal sealed class TelemetryEventHandler(int refreshSeconds)
+internal sealed class TelemetryEventHandler(int refreshSeconds, IReadOnlyList<DriverTelemetrySource> drivers)
 {
     public const string SharedSessionId = "SHARED";
 
@@ -55,7 +57,7 @@ internal sealed class TelemetryEventHandler(int refreshSeconds)
             warnings.AddRange(_warnings);
             if (pools.Count == 0)
             {
-                warnings.Add("No connection-pool telemetry was received: the process has no Npgsql pool yet, or its driver publishes none.");
+                warnings.Add("No connection-pool telemetry was received: the process has no pool of a driver that publishes pool metrics yet, or its driver publishes none.");
             }
 
             if (_handlerFailures > 0)
@@ -120,23 +122,22 @@ internal sealed class TelemetryEventHandler(int refreshSeconds)
             return;
         }
 
-        switch (provider)
+        if (provider == "System.Runtime")
         {
-            case NpgsqlTelemetry.EventSourceName:
-                _pools.AddNpgsqlCounter(counter, seconds);
-                if (!counter.Name.StartsWith(NpgsqlTelemetry.IdleConnectionsCounterPrefix, StringComparison.Ordinal)
-                    && !counter.Name.StartsWith(NpgsqlTelemetry.BusyConnectionsCounterPrefix, StringComparison.Ordinal))
-                {
-                    _runtimeCounters["npgsql." + counter.Name] = counter.Value; // global, not per pool
-                }
+            _runtimeCounters[counter.Name] = counter.Value;
+            return;
+        }
 
-                break;
-            case "System.Runtime":
-                _runtimeCounters[counter.Name] = counter.Value;
-                break;
-            default:
-                _runtimeCounters[provider + "." + counter.Name] = counter.Value;
-                break;
+        if (drivers.FirstOrDefault(d => d.Telemetry.EventSources.Contains(provider)) is not { } driver)
+        {
+            _runtimeCounters[provider + "." + counter.Name] = counter.Value;
+            return;
+        }
+
+        _pools.AddCounter(driver.Driver, driver.Telemetry, counter, seconds);
+        if (driver.Telemetry.IsProcessCounter(counter.Name))
+        {
+            _runtimeCounters[driver.Telemetry.ProcessCounterKey(provider, counter.Name)] = counter.Value; // global, not per pool
         }
     }
 
@@ -162,7 +163,8 @@ internal sealed class TelemetryEventHandler(int refreshSeconds)
             return;
         }
 
-        if (Payload(e, "meterName") as string != NpgsqlTelemetry.MeterName || Payload(e, "instrumentName") is not string instrument)
+        if (Payload(e, "meterName") is not string meter || Payload(e, "instrumentName") is not string instrument
+            || drivers.FirstOrDefault(d => d.Telemetry.Meters.Contains(meter)) is not { } driver)
         {
             return;
         }
@@ -172,13 +174,13 @@ internal sealed class TelemetryEventHandler(int refreshSeconds)
         {
             case "UpDownCounterRateValuePublished":
             case "CounterRateValuePublished":
-                _pools.AddNpgsqlMetric(instrument, tags, MetricTags.ParseNumber(Payload(e, "value")), null, _metricsBatchTime);
+                _pools.AddMetric(driver.Driver, driver.Telemetry, instrument, tags, MetricTags.ParseNumber(Payload(e, "value")), null, _metricsBatchTime);
                 break;
             case "GaugeValuePublished":
-                _pools.AddNpgsqlMetric(instrument, tags, MetricTags.ParseNumber(Payload(e, "lastValue")), null, _metricsBatchTime);
+                _pools.AddMetric(driver.Driver, driver.Telemetry, instrument, tags, MetricTags.ParseNumber(Payload(e, "lastValue")), null, _metricsBatchTime);
                 break;
             case "HistogramValuePublished":
-                _pools.AddNpgsqlMetric(instrument, tags, null, MetricTags.ParseNumber(Payload(e, "count")), _metricsBatchTime);
+                _pools.AddMetric(driver.Driver, driver.Telemetry, instrument, tags, null, MetricTags.ParseNumber(Payload(e, "count")), _metricsBatchTime);
                 break;
         }
 
@@ -187,3 +189,6 @@ internal sealed class TelemetryEventHandler(int refreshSeconds)
     private static object? Payload(TraceEvent e, string field) =>
         Array.IndexOf(e.PayloadNames, field) is var i and >= 0 ? e.PayloadValue(i) : null;
 }
+
+/// <summary>A driver's telemetry names for the version family picked for the target.</summary>
+internal sealed record DriverTelemetrySource(string Driver, DriverTelemetry Telemetry);

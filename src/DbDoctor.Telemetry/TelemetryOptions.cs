@@ -1,3 +1,5 @@
+using DbDoctor.Drivers;
+
 namespace DbDoctor.Telemetry;
 
 public sealed record TelemetryOptions
@@ -10,6 +12,9 @@ public sealed record TelemetryOptions
 
     /// <summary>Listen for ExceptionThrown events (runtime keyword 0x8000).</summary>
     public bool IncludeExceptions { get; init; } = true;
+
+    /// <summary>The drivers whose EventSources and meters are listened to.</summary>
+    public DriverCatalog Drivers { get; init; } = DriverCatalog.Default;
 }
 
 /// <summary>What the CLI shows while a session runs; reported about once per second.</summary>

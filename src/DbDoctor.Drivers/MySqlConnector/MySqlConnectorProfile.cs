@@ -12,7 +12,15 @@ internal static class MySqlConnectorProfile
     {
         Name = Name,
         AssemblyFileNames = ["MySqlConnector.dll"],
-        Heap = new MySqlConnectorHeapKnowledge(),
+        Families =
+        [
+            new KnowledgeFamily
+            {
+                First = new Version(2, 6),
+                Last = new Version(2, 6),
+                Heap = new MySqlConnectorHeapKnowledge(),
+            },
+        ],
         ConnectionStrings = new MySqlConnectorConnectionStrings(),
         Words = new MySqlConnectorWords(),
         Errors = new MySqlConnectorErrors(),

@@ -9,9 +9,19 @@ internal static class NpgsqlProfile
     {
         Name = Name,
         AssemblyFileNames = ["Npgsql.dll"],
-        Heap = new NpgsqlHeapKnowledge(),
+        Families =
+        [
+            new KnowledgeFamily
+            {
+                First = new Version(10, 0),
+                Last = new Version(10, 0),
+                Heap = new NpgsqlHeapKnowledge(),
+                Telemetry = new NpgsqlTelemetry(),
+            },
+        ],
         ConnectionStrings = new NpgsqlConnectionStrings(),
         Words = new NpgsqlWords(),
         Errors = new NpgsqlErrors(),
+        Server = new NpgsqlServerProbe(),
     };
 }

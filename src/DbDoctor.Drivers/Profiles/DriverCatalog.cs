@@ -46,6 +46,23 @@ public sealed class DriverCatalog
     /// <summary>Well-known ports of the registered drivers' databases.</summary>
     public IReadOnlySet<int> DefaultPorts => Profiles.Select(p => p.ConnectionStrings.DefaultPort).OfType<int>().ToHashSet();
 
+    /// <summary>
+    /// Driver assembly file names worth showing in `dbdoctor ps`, with the name shown: the registered profiles' first,
+    /// then well-known ADO.NET drivers and data libraries DbDoctor has no profile for (the generic fallback reads them).
+    /// </summary>
+    public IReadOnlyList<(string File, string Name)> RecognizedAssemblies =>
+        [.. Profiles.SelectMany(p => p.AssemblyFileNames.Take(1).Select(f => (f, p.Name))),
+         .. WellKnownAssemblies.Unprofiled.Where(u => Profiles.All(p => !p.AssemblyFileNames.Contains(u.File, StringComparer.OrdinalIgnoreCase)))];
+
+    /// <summary>The profile a `--server` connection string is probed with: the one driver seen in the target that has a
+    /// server probe, else the first registered one that has.</summary>
+    public DriverProfile? ServerProbeFor(IEnumerable<string> driversSeen)
+    {
+        ArgumentNullException.ThrowIfNull(driversSeen);
+        var seen = driversSeen.Select(Resolve).Where(p => p.Server is not null).Distinct().ToList();
+        return seen.Count == 1 ? seen[0] : Profiles.FirstOrDefault(p => p.Server is not null);
+    }
+
     /// <summary>The driver that raised or explains an exception (by its type, else by its message); null when none claims it.</summary>
     public DriverProfile? OwnerOfError(string? exceptionType, string? message) =>
         Profiles.FirstOrDefault(p => exceptionType is not null && p.Errors.OwnsExceptionType(exceptionType))

@@ -9,7 +9,16 @@ internal static class SqlClientProfile
     {
         Name = Name,
         AssemblyFileNames = ["Microsoft.Data.SqlClient.dll"],
-        Heap = new SqlClientHeapKnowledge(),
+        Families =
+        [
+            new KnowledgeFamily
+            {
+                First = new Version(2, 1),
+                Last = new Version(2, 1),
+                Heap = new SqlClientHeapKnowledge(),
+                Telemetry = new SqlClientTelemetry(),
+            },
+        ],
         ConnectionStrings = new SqlClientConnectionStrings(),
         Words = new SqlClientWords(),
         Errors = new SqlClientErrors(),

@@ -10,7 +10,15 @@ internal static class SqliteProfile
         Name = Name,
         AssemblyFileNames = ["Microsoft.Data.Sqlite.dll"],
         Embedded = true,
-        Heap = new SqliteHeapKnowledge(),
+        Families =
+        [
+            new KnowledgeFamily
+            {
+                First = new Version(6, 0),
+                Last = new Version(6, 0),
+                Heap = new SqliteHeapKnowledge(),
+            },
+        ],
         ConnectionStrings = new ConnectionStringSemantics(),
         Words = new SqliteWords(),
         Errors = new SqliteErrors(),

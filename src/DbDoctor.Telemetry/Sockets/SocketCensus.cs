@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using DbDoctor.Drivers;
 using DbDoctor.Model.Facts;
 
 namespace DbDoctor.Telemetry.Sockets;
@@ -14,8 +15,8 @@ public sealed record DatabaseEndpoint(string Host, int Port, string Source);
 /// </summary>
 public static class SocketCensus
 {
-    /// <summary>PostgreSQL, SQL Server, MySQL.</summary>
-    public static IReadOnlySet<int> WellKnownDatabasePorts { get; } = new HashSet<int> { 5432, 1433, 3306 };
+    /// <summary>The default ports of the registered drivers' databases.</summary>
+    public static IReadOnlySet<int> WellKnownDatabasePorts { get; } = DriverCatalog.Default.DefaultPorts;
 
     public static SocketFacts Take(int pid, IEnumerable<DatabaseEndpoint> endpoints)
     {

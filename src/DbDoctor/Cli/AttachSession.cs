@@ -1,11 +1,11 @@
 using DbDoctor.Diagnosis;
+using DbDoctor.Drivers;
 using DbDoctor.Heap;
 using DbDoctor.Heap.Isolation;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
 using DbDoctor.Telemetry;
-using DbDoctor.Telemetry.ServerProbe;
 using DbDoctor.Telemetry.Sockets;
 
 namespace DbDoctor.Cli;
@@ -74,8 +74,11 @@ public static class AttachSession
             Pid = settings.Pid,
             RuntimeVersion = heap?.Target.RuntimeVersion ?? RuntimeVersionOf(settings.Pid),
         };
-        var (idleTimeout, idleTimeoutSource) = await ServerIdleTimeoutAsync(settings, warnings, ct).ConfigureAwait(false);
-        var sockets = await watch.StopAsync(DatabaseEndpoints.From(heap, telemetry, settings.ServerConnectionString)).ConfigureAwait(false);
+        // --server is asked through the driver the target uses (when one of its drivers has a server probe).
+        var driversSeen = (heap?.Drivers.Select(d => d.Name) ?? []).Concat(telemetry.Pools.Select(p => p.Driver));
+        var serverDriver = DriverCatalog.Default.ServerProbeFor(driversSeen);
+        var (idleTimeout, idleTimeoutSource) = await ServerIdleTimeoutAsync(settings, serverDriver, warnings, ct).ConfigureAwait(false);
+        var sockets = await watch.StopAsync(DatabaseEndpoints.From(heap, telemetry, settings.ServerConnectionString, serverDriver?.Name)).ConfigureAwait(false);
 
         var report = Diagnoser.Diagnose(new DiagnosisInput
         {
@@ -98,21 +101,21 @@ public static class AttachSession
     }
 
     private static async Task<(double? Seconds, string? Source)> ServerIdleTimeoutAsync(
-        AttachSettings settings, List<string> warnings, CancellationToken ct)
+        AttachSettings settings, DriverProfile? serverDriver, List<string> warnings, CancellationToken ct)
     {
         if (settings.ServerIdleTimeout is { } given)
         {
             return (given.TotalSeconds, $"--server-idle-timeout {given.TotalSeconds:0.###}s");
         }
 
-        if (settings.ServerConnectionString is null)
+        if (settings.ServerConnectionString is null || serverDriver?.Server is not { } probe)
         {
             return (null, null);
         }
 
         try
         {
-            var timeouts = await PostgresTimeoutProbe.AskAsync(settings.ServerConnectionString, ct).ConfigureAwait(false);
+            var timeouts = await probe.AskAsync(settings.ServerConnectionString, ct).ConfigureAwait(false);
             return (timeouts.IdleSessionTimeoutSeconds, timeouts.Source);
         }
         catch (DbDoctorInputException e)

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using DbDoctor.Telemetry.ServerProbe;
+using DbDoctor.Model;
 
 namespace DbDoctor.Cli;
 

@@ -17,6 +17,7 @@ public sealed class DriverKnowledgeScanTests
         "src/DbDoctor.Heap",
         "src/DbDoctor.Diagnosis",
         "src/DbDoctor.Rendering",
+        "src/DbDoctor.Telemetry",
     ];
 
     /// <summary>Databases, poolers and server views, whatever the driver: words no driver-agnostic file needs.</summary>

@@ -1,17 +1,20 @@
+using DbDoctor.Drivers;
 using DbDoctor.Telemetry;
 
 namespace DbDoctor.Tests.Telemetry;
 
 public class PoolSeriesBuilderTests
 {
+    private static readonly DriverTelemetry Npgsql = DriverCatalog.Default.Resolve("Npgsql").Telemetry;
+
     private const string PoolTag = "db.client.connection.pool.name=Host=db;Username=app;Password=hunter2;Maximum Pool Size=10";
 
     [Fact]
     public void Pool_name_is_redacted_and_metrics_and_counters_share_one_series()
     {
         var builder = new PoolSeriesBuilder();
-        builder.AddNpgsqlMetric("db.client.connection.count", PoolTag + ",db.client.connection.state=used", 3, null, 1.00);
-        builder.AddNpgsqlCounter(new EventCounterValue("idle-connections-Host=db;Username=app;Password=hunter2;Maximum Pool Size=10", 2, false), 1.02);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.count", PoolTag + ",db.client.connection.state=used", 3, null, 1.00);
+        builder.AddCounter("Npgsql", Npgsql, new EventCounterValue("idle-connections-Host=db;Username=app;Password=hunter2;Maximum Pool Size=10", 2, false), 1.02);
 
         var series = Assert.Single(builder.Build([]));
         Assert.DoesNotContain("hunter2", series.Name, StringComparison.Ordinal);
@@ -25,11 +28,11 @@ public class PoolSeriesBuilderTests
     public void Histogram_counts_accumulate_and_cumulative_counters_carry_forward()
     {
         var builder = new PoolSeriesBuilder();
-        builder.AddNpgsqlMetric("db.client.connection.npgsql.create_time", PoolTag, null, 2, 1.0);
-        builder.AddNpgsqlMetric("db.client.operation.duration", PoolTag + ",db.system.name=postgresql", null, 300, 1.0);
-        builder.AddNpgsqlMetric("db.client.connection.npgsql.timeouts", PoolTag, 4, null, 2.0);
-        builder.AddNpgsqlMetric("db.client.connection.npgsql.create_time", PoolTag, null, 1, 2.0);
-        builder.AddNpgsqlMetric("db.client.connection.max", PoolTag, 10, null, 3.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.npgsql.create_time", PoolTag, null, 2, 1.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.operation.duration", PoolTag + ",db.system.name=postgresql", null, 300, 1.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.npgsql.timeouts", PoolTag, 4, null, 2.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.npgsql.create_time", PoolTag, null, 1, 2.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.max", PoolTag, 10, null, 3.0);
 
         var samples = Assert.Single(builder.Build([])).Samples;
         Assert.Equal([1.0, 2.0, 3.0], samples.Select(s => s.Time));
@@ -44,8 +47,8 @@ public class PoolSeriesBuilderTests
         // The plain up-down counter reports change since attach: -1 means one request left the queue that was
         // already waiting when the session started.
         var builder = new PoolSeriesBuilder();
-        builder.AddNpgsqlMetric("db.client.connection.npgsql.pending_requests", PoolTag, -1, null, 1.0);
-        builder.AddNpgsqlMetric("db.client.connection.npgsql.pending_requests", PoolTag, 2, null, 2.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.npgsql.pending_requests", PoolTag, -1, null, 1.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.npgsql.pending_requests", PoolTag, 2, null, 2.0);
         var warnings = new List<string>();
 
         var samples = Assert.Single(builder.Build(warnings)).Samples;
@@ -58,7 +61,7 @@ public class PoolSeriesBuilderTests
     public void Readings_without_a_pool_tag_are_ignored()
     {
         var builder = new PoolSeriesBuilder();
-        builder.AddNpgsqlMetric("db.client.connection.max", "server.port=5432", 10, null, 1.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.max", "server.port=5432", 10, null, 1.0);
 
         Assert.Empty(builder.Build([]));
     }

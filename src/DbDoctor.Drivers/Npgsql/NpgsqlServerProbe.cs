@@ -1,15 +1,15 @@
 using DbDoctor.Model;
 using Npgsql;
 
-namespace DbDoctor.Telemetry.ServerProbe;
+namespace DbDoctor.Drivers;
 
 /// <summary>
 /// Asks a PostgreSQL server for the timeouts after which it closes idle sessions, over one short unpooled connection.
 /// The answer is the effective value for the connecting role and database (ALTER ROLE/DATABASE ... SET apply).
 /// </summary>
-public static class PostgresTimeoutProbe
+internal sealed class NpgsqlServerProbe : ServerProbe
 {
-    public static async Task<ServerTimeouts> AskAsync(string connectionString, CancellationToken cancellationToken = default)
+    public override async Task<ServerTimeouts> AskAsync(string connectionString, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connectionString);
         var redacted = ConnectionStrings.Redact(connectionString);
