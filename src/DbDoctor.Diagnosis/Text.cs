@@ -5,9 +5,6 @@ namespace DbDoctor.Diagnosis;
 /// <summary>Wording helpers shared by the rules, so numbers and lists read the same in every finding.</summary>
 internal static class Text
 {
-    public static string Count(int n, string singular, string? plural = null) =>
-        n.ToString(CultureInfo.InvariantCulture) + " " + (n == 1 ? singular : plural ?? singular + "s");
-
     public static string Number(double value) =>
         value.ToString(Math.Abs(value - Math.Round(value)) < 1e-9 ? "0" : "0.0", CultureInfo.InvariantCulture);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DbDoctor.Model;
 using DbDoctor.Model.Reports;
 
 namespace DbDoctor.Rendering;
@@ -18,7 +19,7 @@ public static class Verdict
 
         if (problems.Count == 0)
         {
-            return notes == 0 ? "No problems found" : $"No problems found ({Count(notes, "note")})";
+            return notes == 0 ? "No problems found" : $"No problems found ({Wording.Count(notes, "note")})";
         }
 
         // One problem per kind: a leak split over three pools is still one problem for the person reading this line.
@@ -30,7 +31,7 @@ public static class Verdict
             .Select(g => Phrase(g.Key, g.ToList()))
             .ToList();
         var head = parts.Count == 1 ? "1 problem found: " : $"{parts.Count.ToString(CultureInfo.InvariantCulture)} problems found: ";
-        return head + string.Join(", ", parts) + (notes > 0 ? $" (+{Count(notes, "note")})" : "");
+        return head + string.Join(", ", parts) + (notes > 0 ? $" (+{Wording.Count(notes, "note")})" : "");
     }
 
     /// <summary>For attach: how long the heap snapshot paused the target, and where the snapshot was kept; null without one.</summary>
@@ -55,19 +56,16 @@ public static class Verdict
         var leaked = findings.All(f => f.Severity == Severities.Error) ? "leaked" : "possibly leaked";
         return kind switch
         {
-            FindingKinds.LeakedTransaction => Count(total, $"{leaked} transaction"),
-            FindingKinds.LeakedReader => Count(total, $"{leaked} reader"),
-            FindingKinds.LeakedConnection => Count(total, $"{leaked} connection"),
-            FindingKinds.LeakedPool => Count(total, "leaked pool"),
-            FindingKinds.PoolSprawl => Count(total, "pool") + " in a sprawl",
-            FindingKinds.PoolExhaustion => Count(findings.Count, "exhausted pool"),
-            FindingKinds.HeldConnection => Count(total, "held connection"),
-            FindingKinds.ConnectionChurn => Count(findings.Count, "pool") + " churning connections",
-            FindingKinds.StaleConnection => Count(total, "stale connection"),
-            _ => $"{Count(findings.Count, "finding")} of kind {kind}",
+            FindingKinds.LeakedTransaction => Wording.Count(total, $"{leaked} transaction"),
+            FindingKinds.LeakedReader => Wording.Count(total, $"{leaked} reader"),
+            FindingKinds.LeakedConnection => Wording.Count(total, $"{leaked} connection"),
+            FindingKinds.LeakedPool => Wording.Count(total, "leaked pool"),
+            FindingKinds.PoolSprawl => Wording.Count(total, "pool") + " in a sprawl",
+            FindingKinds.PoolExhaustion => Wording.Count(findings.Count, "exhausted pool"),
+            FindingKinds.HeldConnection => Wording.Count(total, "held connection"),
+            FindingKinds.ConnectionChurn => Wording.Count(findings.Count, "pool") + " churning connections",
+            FindingKinds.StaleConnection => Wording.Count(total, "stale connection"),
+            _ => $"{Wording.Count(findings.Count, "finding")} of kind {kind}",
         };
     }
-
-    private static string Count(int n, string singular) =>
-        n.ToString(CultureInfo.InvariantCulture) + " " + (n == 1 ? singular : singular + "s");
 }

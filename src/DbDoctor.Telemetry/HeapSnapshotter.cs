@@ -154,27 +154,13 @@ public static class HeapSnapshotter
         {
             while (!_done)
             {
-                if (ReadState() is 't' or 'T')
+                if (ProcStat.Read(_pid) is { IsStopped: true })
                 {
                     _firstStopped ??= _clock.Elapsed;
                     _lastStopped = _clock.Elapsed;
                 }
 
                 Thread.Sleep(PollInterval);
-            }
-        }
-
-        private char? ReadState()
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{_pid}/stat");
-                var close = stat.LastIndexOf(')');
-                return close >= 0 && close + 2 < stat.Length ? stat[close + 2] : null;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return null;
             }
         }
     }

@@ -185,17 +185,6 @@ public static class TelemetryCollector
         return true;
     }
 
-    internal static bool IsAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var afterName = stat.LastIndexOf(')');
-            return afterName < 0 || afterName + 2 >= stat.Length || stat[afterName + 2] != 'Z';
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    /// <summary>A zombie counts as gone: it has exited, only its parent has not reaped it yet.</summary>
+    internal static bool IsAlive(int pid) => ProcStat.Read(pid) is { IsZombie: false };
 }

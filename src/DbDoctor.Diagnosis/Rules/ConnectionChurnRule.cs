@@ -1,6 +1,7 @@
 using DbDoctor.Drivers;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
+using DbDoctor.Model;
 
 namespace DbDoctor.Diagnosis.Rules;
 
@@ -125,7 +126,7 @@ public sealed class ConnectionChurnRule : IRule
         evidence.Add($"Telemetry: {Text.Number(Math.Round(rates.Created))} physical connections created in {Text.Duration(rates.SpanSeconds)} = {Rate(rates.CreatedPerSecond)} per second{opsText}");
         if (rates.Shrinks > 0)
         {
-            evidence.Add($"Open connections (used+idle) fell {Text.Count(rates.Shrinks, "time")} during the window, {Text.Number(Math.Round(rates.Closed))} connections closed in all, between {Text.Number(rates.LowestOpen ?? 0)} and {Text.Number(rates.PeakOpen ?? 0)} open");
+            evidence.Add($"Open connections (used+idle) fell {Wording.Count(rates.Shrinks, "time")} during the window, {Text.Number(Math.Round(rates.Closed))} connections closed in all, between {Text.Number(rates.LowestOpen ?? 0)} and {Text.Number(rates.PeakOpen ?? 0)} open");
         }
 
         var cause = ChurnCauses.Of(pool, rates.PeakOpen, context.Drivers);

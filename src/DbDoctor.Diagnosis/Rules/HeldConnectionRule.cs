@@ -1,4 +1,5 @@
 using DbDoctor.Model.Reports;
+using DbDoctor.Model;
 
 namespace DbDoctor.Diagnosis.Rules;
 
@@ -24,7 +25,7 @@ public sealed class HeldConnectionRule : IRule
             var holders = connections.Select(c => c.Holder ?? "an application root").ToList();
             var evidence = new List<string>
             {
-                $"{Text.Count(connections.Count, "connection")} checked out of pool '{poolName}' and reachable from application code",
+                $"{Wording.Count(connections.Count, "connection")} checked out of pool '{poolName}' and reachable from application code",
                 "Held by: " + Text.Tally(holders, max),
             };
 
@@ -50,6 +51,7 @@ public sealed class HeldConnectionRule : IRule
                 evidence.Add("Live counters: " + line);
             }
 
+            // The title names at most two holders to stay one line; the evidence line above lists them up to the setting.
             var holderSummary = Text.List(holders.Distinct(StringComparer.Ordinal), 2);
             yield return new Finding
             {
@@ -57,11 +59,11 @@ public sealed class HeldConnectionRule : IRule
                 Severity = Severities.Info,
                 Driver = group.Key.Driver,
                 Count = connections.Count,
-                Title = $"{Text.Count(connections.Count, "connection")} of pool '{poolName}' held by application code ({holderSummary})" +
+                Title = $"{Wording.Count(connections.Count, "connection")} of pool '{poolName}' held by application code ({holderSummary})" +
                         (inTransaction.Count > 0 ? $", {inTransaction.Count} in an open transaction" : ""),
                 Evidence = evidence,
                 Advice = context.ProfileOf(group.Key.Driver).Words.HeldConnectionAdvice(),
-                Objects = connections.Take(context.Options.MaxObjectsPerFinding).Select(OrphanedConnectionFindings.ToObject).ToList(),
+                Objects = connections.Take(context.Options.MaxObjectsPerFinding).Select(FindingObjects.Of).ToList(),
                 Pool = pool is null ? null : poolName,
             };
         }

@@ -1,4 +1,5 @@
 using DbDoctor.Model.Reports;
+using DbDoctor.Model;
 
 namespace DbDoctor.Diagnosis.Rules;
 
@@ -9,7 +10,7 @@ public sealed class LeakedConnectionRule : IRule
         OrphanedConnectionFindings.Build(
             context,
             FindingKinds.LeakedConnection,
-            (n, pool) => $"{Text.Count(n, "leaked connection")}: {Text.Count(n, "connection")} of pool '{pool}' opened and never closed",
-            (n, _) => $"{Text.Count(n, "connection")} checked out, with no open transaction and no open reader",
+            (n, pool) => $"{Wording.Count(n, "leaked connection")}: {Wording.Count(n, "connection")} of pool '{pool}' opened and never closed",
+            (n, _) => $"{Wording.Count(n, "connection")} checked out, with no open transaction and no open reader",
             words => words.LeakedConnectionAdvice());
 }

@@ -35,10 +35,10 @@ public sealed class LeakedPoolRule : IRule
 
             var evidence = new List<string>
             {
-                $"{Text.Count(pools.Count, "pool")} ({types}) created by the application, never disposed, and unreachable from application code",
+                $"{Wording.Count(pools.Count, "pool")} ({types}) created by the application, never disposed, and unreachable from application code",
                 "Kept alive by: " + Text.Tally(retainers, max),
                 open > 0
-                    ? $"Together they keep {Text.Count(open, "connection")} open ({idle} idle, {busy} busy) that nothing can use or close"
+                    ? $"Together they keep {Wording.Count(open, "connection")} open ({idle} idle, {busy} busy) that nothing can use or close"
                     : "They hold no open connection right now, but each one is never collected",
                 distinct == 1
                     ? $"All {pools.Count} share one connection string: one data source, created once and reused, would do"
@@ -52,18 +52,11 @@ public sealed class LeakedPoolRule : IRule
                 Severity = open > 0 ? Severities.Error : Severities.Warning,
                 Driver = group.Key,
                 Count = pools.Count,
-                Title = $"{Text.Count(pools.Count, "leaked pool")}: data sources dropped undisposed, kept alive by the driver" +
-                        (open > 0 ? $", holding {Text.Count(open, "open connection")}" : ""),
+                Title = $"{Wording.Count(pools.Count, "leaked pool")}: data sources dropped undisposed, kept alive by the driver" +
+                        (open > 0 ? $", holding {Wording.Count(open, "open connection")}" : ""),
                 Evidence = evidence,
                 Advice = context.ProfileOf(group.Key).Words.LeakedPoolAdvice(),
-                Objects = pools.Take(context.Options.MaxObjectsPerFinding).Select(p => new FindingObject
-                {
-                    Type = p.TypeName,
-                    Address = Hex.Format(p.Address),
-                    Holder = p.Holder,
-                    RootPath = p.RootPath,
-                    State = $"{p.Total ?? 0} open, retained by {string.Join(" + ", p.RetainedBy)}",
-                }).ToList(),
+                Objects = pools.Take(context.Options.MaxObjectsPerFinding).Select(p => FindingObjects.Of(p, $"{p.Total ?? 0} open, retained by {string.Join(" + ", p.RetainedBy)}")).ToList(),
                 Pool = distinct == 1 ? DiagnosisContext.DisplayName(pools[0]) : null,
             };
         }

@@ -1,4 +1,5 @@
 using DbDoctor.Model.Reports;
+using DbDoctor.Model;
 
 namespace DbDoctor.Diagnosis.Rules;
 
@@ -9,7 +10,7 @@ public sealed class LeakedReaderRule : IRule
         OrphanedConnectionFindings.Build(
             context,
             FindingKinds.LeakedReader,
-            (n, pool) => $"{Text.Count(n, "leaked reader")}: {Text.Count(n, "connection")} of pool '{pool}' stuck behind an undisposed data reader",
-            (n, _) => $"{Text.Count(n, "connection")} checked out with a data reader still open and no open transaction",
+            (n, pool) => $"{Wording.Count(n, "leaked reader")}: {Wording.Count(n, "connection")} of pool '{pool}' stuck behind an undisposed data reader",
+            (n, _) => $"{Wording.Count(n, "connection")} checked out with a data reader still open and no open transaction",
             words => words.LeakedReaderAdvice());
 }

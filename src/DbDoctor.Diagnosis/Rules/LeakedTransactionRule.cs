@@ -1,4 +1,5 @@
 using DbDoctor.Model.Reports;
+using DbDoctor.Model;
 
 namespace DbDoctor.Diagnosis.Rules;
 
@@ -9,7 +10,7 @@ public sealed class LeakedTransactionRule : IRule
         OrphanedConnectionFindings.Build(
             context,
             FindingKinds.LeakedTransaction,
-            (n, pool) => $"{Text.Count(n, "leaked transaction")}: {Text.Count(n, "connection")} of pool '{pool}' abandoned inside an open transaction",
-            (n, _) => $"{Text.Count(n, "connection")} checked out with a transaction begun and neither committed nor rolled back",
+            (n, pool) => $"{Wording.Count(n, "leaked transaction")}: {Wording.Count(n, "connection")} of pool '{pool}' abandoned inside an open transaction",
+            (n, _) => $"{Wording.Count(n, "connection")} checked out with a transaction begun and neither committed nor rolled back",
             words => words.LeakedTransactionAdvice());
 }

@@ -2,6 +2,7 @@ using DbDoctor.Drivers;
 using DbDoctor.Diagnosis.Telemetry;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
+using DbDoctor.Model;
 
 namespace DbDoctor.Diagnosis.Rules;
 
@@ -40,47 +41,10 @@ internal static class OrphanedConnectionFindings
                 Title = title(connections.Count, poolName),
                 Evidence = evidence,
                 Advice = advice(context.ProfileOf(group.Key.Driver).Words),
-                Objects = connections.Take(context.Options.MaxObjectsPerFinding).Select(ToObject).ToList(),
+                Objects = connections.Take(context.Options.MaxObjectsPerFinding).Select(FindingObjects.Of).ToList(),
                 Pool = pool is null ? null : poolName,
             };
         }
-    }
-
-    public static FindingObject ToObject(ConnectionFact c) => new()
-    {
-        Type = c.TypeName,
-        Address = Hex.Format(c.Address),
-        Holder = c.Holder,
-        RootPath = c.RootPath,
-        Sql = c.Sql is null ? null : Text.Truncate(Text.OneLine(c.Sql), 500),
-        ServerPid = c.ServerPid,
-        State = StateOf(c),
-    };
-
-    private static string? StateOf(ConnectionFact c)
-    {
-        var parts = new List<string>();
-        if (c.State is not null)
-        {
-            parts.Add(c.State);
-        }
-
-        if (c.Broken && c.State?.Contains("broken", StringComparison.OrdinalIgnoreCase) != true)
-        {
-            parts.Add("broken");
-        }
-
-        if (c.Transaction is { Open: true } t)
-        {
-            parts.Add(t.State ?? "in transaction");
-        }
-
-        if (c.Reader is { Open: true } r)
-        {
-            parts.Add("reader " + (r.State ?? "open"));
-        }
-
-        return parts.Count == 0 ? null : string.Join(", ", parts);
     }
 
     private static IEnumerable<string> CommonEvidence(DiagnosisContext context, List<ConnectionFact> connections, PoolFact? pool, string kind)
@@ -95,7 +59,7 @@ internal static class OrphanedConnectionFindings
         var recovered = connections.Count(c => c.Recovered);
         if (recovered > 0)
         {
-            yield return $"{Text.Count(recovered, "session")} already taken back by the driver into the pool's idle list after the connection was " +
+            yield return $"{Wording.Count(recovered, "session")} already taken back by the driver into the pool's idle list after the connection was " +
                          "garbage-collected: the pool counts it idle, but the server still holds the transaction and its locks until the session " +
                          "is reset on its next use or closed after the idle timeout";
         }
@@ -136,7 +100,7 @@ internal static class OrphanedConnectionFindings
             .ToList();
         if (sql.Count > 0)
         {
-            yield return "Last SQL: " + Text.List(sql, 3);
+            yield return "Last SQL: " + Text.List(sql, max);
         }
 
         if (pool is not null)

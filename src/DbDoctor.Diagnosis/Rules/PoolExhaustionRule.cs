@@ -2,6 +2,7 @@ using DbDoctor.Drivers;
 using DbDoctor.Diagnosis.Telemetry;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
+using DbDoctor.Model;
 
 namespace DbDoctor.Diagnosis.Rules;
 
@@ -79,7 +80,7 @@ public sealed class PoolExhaustionRule : IRule
                 Severity = Severities.Error,
                 Driver = driver,
                 Count = count,
-                Title = $"Connection pool exhausted: {Text.Count(count, "failure")} waiting for a pooled connection",
+                Title = $"Connection pool exhausted: {Wording.Count(count, "failure")} waiting for a pooled connection",
                 Evidence = unexplained.Select(e => ExceptionLine(e, window)).ToList(),
                 Advice = context.ProfileOf(driver).Words.PoolExhaustionAdvice(),
             });
@@ -98,7 +99,7 @@ public sealed class PoolExhaustionRule : IRule
         var held = checkedOut.Count - orphaned.Count;
         var busy = pools.Sum(p => p.Busy ?? 0);
         var max = pools.Sum(p => p.Max ?? 0);
-        var kinds = orphaned.Count == 0 ? "" : " (" + Text.Tally(orphaned.Select(c => ConnectionClassification.KindOf(c)!), 4) + ")";
+        var kinds = orphaned.Count == 0 ? "" : " (" + Text.Tally(orphaned.Select(c => ConnectionClassification.KindOf(c)!), context.Options.MaxValuesPerEvidenceLine) + ")";
         return $"Heap: {busy} of {max} busy: {orphaned.Count} orphaned{kinds}, {held} held" +
                (checkedOut.Count < busy ? $", {busy - checkedOut.Count} not explained by the snapshot" : "");
     }
@@ -123,7 +124,7 @@ public sealed class PoolExhaustionRule : IRule
 
         if (exceptionCount > 0 && window > 0)
         {
-            yield return $"{Text.Count(exceptionCount, "'pool exhausted' exception")} ({Text.Number(Math.Round(exceptionCount / window, 2))} per second)";
+            yield return $"{Wording.Count(exceptionCount, "'pool exhausted' exception")} ({Text.Number(Math.Round(exceptionCount / window, 2))} per second)";
         }
 
         if (s.FirstOperationsPerSecond is { } first && s.LastOperationsPerSecond is { } last && last < first)
@@ -147,7 +148,7 @@ public sealed class PoolExhaustionRule : IRule
         var waiting = summary is null ? "" :
             summary.PeakPending > 0 ? $", {Text.Number(summary.PeakPending)} requests waiting" :
             summary.Timeouts > 0 ? $", {Text.Number(summary.Timeouts)} timeouts" :
-            exceptionCount > 0 ? $", {Text.Count(exceptionCount, "exhaustion error")}" : "";
+            exceptionCount > 0 ? $", {Wording.Count(exceptionCount, "exhaustion error")}" : "";
         return new Finding
         {
             Kind = FindingKinds.PoolExhaustion,
@@ -162,7 +163,7 @@ public sealed class PoolExhaustionRule : IRule
     }
 
     private static string ExceptionLine(ExceptionGroup e, double window) =>
-        $"{e.Type}: {Text.Truncate(Text.OneLine(e.Message), 160)} — {Text.Count(e.Count, "failure")}" +
+        $"{e.Type}: {Text.Truncate(Text.OneLine(e.Message), 160)} — {Wording.Count(e.Count, "failure")}" +
         (window > 0 ? $" ({Text.Number(Math.Round(e.Count / window, 2))} per second)" : "");
 
     /// <summary>The driver whose profile claims the exception (by type or message), else the exception type's namespace.</summary>

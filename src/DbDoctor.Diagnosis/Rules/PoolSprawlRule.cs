@@ -49,7 +49,7 @@ public sealed class PoolSprawlRule : IRule
         var busy = pools.Sum(p => p.Busy ?? 0);
         var evidence = new List<string>
         {
-            $"{Text.Count(pools.Count, "pool")} of {driver} whose connection strings differ only in {string.Join(", ", keyNames)}",
+            $"{Wording.Count(pools.Count, "pool")} of {driver} whose connection strings differ only in {string.Join(", ", keyNames)}",
         };
         foreach (var key in varying)
         {
@@ -57,7 +57,7 @@ public sealed class PoolSprawlRule : IRule
             evidence.Add($"{OriginalKeyName(pools[0], key)}: " + Text.List(values, max));
         }
 
-        evidence.Add($"Together they hold {Text.Count(open, "open connection")} ({busy} busy)");
+        evidence.Add($"Together they hold {Wording.Count(open, "open connection")} ({busy} busy)");
         var maxes = pools.Select(p => p.Max).OfType<int>().ToList();
         if (maxes.Count == pools.Count)
         {
@@ -70,17 +70,10 @@ public sealed class PoolSprawlRule : IRule
             Severity = Severities.Warning,
             Driver = driver,
             Count = pools.Count,
-            Title = $"Pool sprawl: {Text.Count(pools.Count, "pool")} of {driver}, one per value of {string.Join(", ", keyNames)}, holding {Text.Count(open, "connection")}",
+            Title = $"Pool sprawl: {Wording.Count(pools.Count, "pool")} of {driver}, one per value of {string.Join(", ", keyNames)}, holding {Wording.Count(open, "connection")}",
             Evidence = evidence,
             Advice = context.ProfileOf(driver).Words.PoolSprawlAdvice(keyNames),
-            Objects = pools.Take(context.Options.MaxObjectsPerFinding).Select(p => new FindingObject
-            {
-                Type = p.TypeName,
-                Address = Hex.Format(p.Address),
-                Holder = p.Holder,
-                RootPath = p.RootPath,
-                State = $"{Text.Count(p.Total ?? 0, "open connection")}, pool '{DiagnosisContext.DisplayName(p)}'",
-            }).ToList(),
+            Objects = pools.Take(context.Options.MaxObjectsPerFinding).Select(p => FindingObjects.Of(p, $"{Wording.Count(p.Total ?? 0, "open connection")}, pool '{DiagnosisContext.DisplayName(p)}'")).ToList(),
         };
     }
 

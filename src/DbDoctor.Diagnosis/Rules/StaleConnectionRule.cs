@@ -63,19 +63,19 @@ public sealed class StaleConnectionRule : IRule
         var failureCount = StaleSignals.DistinctFailures(failures);
         foreach (var f in failures.OrderByDescending(f => f.Count).Take(context.Options.MaxValuesPerEvidenceLine))
         {
-            evidence.Add($"Telemetry: {f.Type}: {Text.Truncate(Text.OneLine(f.Message), 160)} — {Text.Count(f.Count, "failure")}" +
+            evidence.Add($"Telemetry: {f.Type}: {Text.Truncate(Text.OneLine(f.Message), 160)} — {Wording.Count(f.Count, "failure")}" +
                          (window > 0 ? $" in the {Text.Duration(window)} window, first at {Text.Number(Math.Round(f.FirstSeen, 1))} s, last at {Text.Number(Math.Round(f.LastSeen, 1))} s" : ""));
         }
 
         if (broken.Count > 0)
         {
-            evidence.Add($"Heap: {Text.Count(broken.Count, "broken connection")} still held ({Text.Tally(broken.Select(b => b.State ?? "Broken"), 4)})");
+            evidence.Add($"Heap: {Wording.Count(broken.Count, "broken connection")} still held ({Text.Tally(broken.Select(b => b.State ?? "Broken"), context.Options.MaxValuesPerEvidenceLine)})");
         }
 
         var closeWait = closedUnderUs.Sum(e => e.CloseWaitByTarget);
         foreach (var e in closedUnderUs)
         {
-            evidence.Add($"OS: {Text.Count(e.CloseWaitByTarget, "socket")} of process {context.Input.Sockets!.Pid} to {e.Host}:{e.Port} in CLOSE-WAIT: the server closed these connections and the pool still holds them");
+            evidence.Add($"OS: {Wording.Count(e.CloseWaitByTarget, "socket")} of process {context.Input.Sockets!.Pid} to {e.Host}:{e.Port} in CLOSE-WAIT: the server closed these connections and the pool still holds them");
         }
 
         evidence.Add(timeout is { } t
@@ -88,11 +88,11 @@ public sealed class StaleConnectionRule : IRule
 
         var who = pool is not null ? $"pool '{DiagnosisContext.DisplayName(pool)}'" : "the pool";
         var title = failureCount > 0
-            ? $"Stale connections: {Text.Count(failureCount, "command")} failed because the server had closed the session ({who})"
+            ? $"Stale connections: {Wording.Count(failureCount, "command")} failed because the server had closed the session ({who})"
             : broken.Count > 0
-                ? $"Stale connections: {Text.Count(broken.Count, "broken connection")} in {who}"
+                ? $"Stale connections: {Wording.Count(broken.Count, "broken connection")} in {who}"
             : closeWait > 0
-                ? $"Stale connections: {Text.Count(closeWait, "pooled connection")} already closed by the server (CLOSE-WAIT) in {who}"
+                ? $"Stale connections: {Wording.Count(closeWait, "pooled connection")} already closed by the server (CLOSE-WAIT) in {who}"
                 : $"Stale connections ahead: {who} keeps idle connections up to {Text.Duration(context.ProfileOf(pool!.Driver).ConnectionStrings.MaxIdleSeconds(pool) ?? 0)}{(pool!.Min is > 0 ? $" (and {pool.Min} forever)" : "")}, the server closes them after {Text.Duration(timeout!.Value)}";
         return new Finding
         {
@@ -103,15 +103,7 @@ public sealed class StaleConnectionRule : IRule
             Title = title,
             Evidence = evidence,
             Advice = StaleSignals.Advice(context.ProfileOf(driver).Words, timeout, pools),
-            Objects = broken.Take(context.Options.MaxObjectsPerFinding).Select(b => new FindingObject
-            {
-                Type = b.TypeName,
-                Address = Hex.Format(b.Address),
-                State = b.State,
-                ServerPid = b.ServerPid,
-                Holder = b.Holder,
-                RootPath = b.RootPath,
-            }).ToList(),
+            Objects = broken.Take(context.Options.MaxObjectsPerFinding).Select(FindingObjects.Of).ToList(),
             Pool = pool is not null ? DiagnosisContext.DisplayName(pool) : null,
         };
     }

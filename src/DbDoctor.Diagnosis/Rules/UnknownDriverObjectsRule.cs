@@ -1,4 +1,5 @@
 using DbDoctor.Model.Reports;
+using DbDoctor.Model;
 
 namespace DbDoctor.Diagnosis.Rules;
 
@@ -24,7 +25,7 @@ public sealed class UnknownDriverObjectsRule : IRule
         {
             var objects = group.OrderBy(o => o.Kind, StringComparer.Ordinal).ThenBy(o => o.Address).ToList();
             var evidence = objects.GroupBy(o => o.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => $"{Text.Count(g.Count(), g.Key)}: {g.Count(o => o.Held)} held by application code, {g.Count(o => !o.Held)} orphaned")
+                .Select(g => $"{Wording.Count(g.Count(), g.Key)}: {g.Count(o => o.Held)} held by application code, {g.Count(o => !o.Held)} orphaned")
                 .ToList();
             var holders = objects.Where(o => o.Holder is not null).Select(o => o.Holder!).ToList();
             if (holders.Count > 0)
@@ -44,19 +45,12 @@ public sealed class UnknownDriverObjectsRule : IRule
                 Severity = Severities.Info,
                 Driver = group.Key,
                 Count = objects.Count,
-                Title = $"{Text.Count(objects.Count, "ADO.NET object")} of {group.Key}, a driver DbDoctor has no knowledge of: counted, not diagnosed",
+                Title = $"{Wording.Count(objects.Count, "ADO.NET object")} of {group.Key}, a driver DbDoctor has no knowledge of: counted, not diagnosed",
                 Evidence = evidence,
                 Advice = $"DbDoctor cannot read {group.Key}'s pool state, so it reports no leak for it. Orphaned connections, readers or transactions " +
                          "(no application code reaches them; the driver keeps them) are likely leaks unless a command was running at the " +
                          "moment of the snapshot: take a second snapshot, and dispose each one with `using`/`await using`.",
-                Objects = objects.Take(context.Options.MaxObjectsPerFinding).Select(o => new FindingObject
-                {
-                    Type = o.TypeName,
-                    Address = Hex.Format(o.Address),
-                    Holder = o.Holder,
-                    RootPath = o.RootPath,
-                    State = o.Kind + (o.Held ? ", held" : ", orphaned"),
-                }).ToList(),
+                Objects = objects.Take(context.Options.MaxObjectsPerFinding).Select(o => FindingObjects.Of(o, o.Kind + (o.Held ? ", held" : ", orphaned"))).ToList(),
             };
         }
     }

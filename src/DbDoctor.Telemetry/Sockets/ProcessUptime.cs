@@ -20,30 +20,19 @@ public static class ProcessUptime
         }
     }
 
-    /// <summary>
-    /// The command name (field 2) is in parentheses and may hold spaces: fields are counted after the last ')'.
-    /// starttime is field 22, the 20th after it.
-    /// </summary>
+    /// <summary>Seconds since the process started, from its stat line and the system's uptime.</summary>
     public static double? FromProc(string stat, string uptime)
     {
         ArgumentNullException.ThrowIfNull(stat);
         ArgumentNullException.ThrowIfNull(uptime);
-        var afterName = stat.LastIndexOf(')');
-        if (afterName < 0)
-        {
-            return null;
-        }
-
-        var fields = stat[(afterName + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var up = uptime.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length < 20
-            || !long.TryParse(fields[19], NumberStyles.Integer, CultureInfo.InvariantCulture, out var startTicks)
+        if (ProcStat.Parse(stat) is not { } parsed
             || up.Length == 0
             || !double.TryParse(up[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var systemUptime))
         {
             return null;
         }
 
-        return Math.Max(0, systemUptime - (startTicks / ClockTicksPerSecond));
+        return Math.Max(0, systemUptime - (parsed.StartTimeTicks / ClockTicksPerSecond));
     }
 }
