@@ -28,13 +28,15 @@ public static class TelemetryCollector
         DiagnosticSocket.EnsureAttachable(pid);
 
         var (drivers, versionWarnings) = DriversOf(pid, options.Drivers);
-        var session = await StartSessionAsync(pid, options, drivers, ct).ConfigureAwait(false);
-        var listener = new TelemetryEventHandler(options.RefreshIntervalSeconds, drivers);
+        var clientId = "dbdoctor-" + Guid.NewGuid().ToString("N");
+        var session = await StartSessionAsync(pid, options, drivers, clientId, ct).ConfigureAwait(false);
+        var listener = new TelemetryEventHandler(options.RefreshIntervalSeconds, drivers, clientId);
         var clock = Stopwatch.StartNew();
-        Task processing;
+        EventPipeEventSource? source = null;
+        Task processing = Task.CompletedTask;
         try
         {
-            var source = new EventPipeEventSource(session.EventStream);
+            source = new EventPipeEventSource(session.EventStream);
             listener.Subscribe(source, options.IncludeExceptions);
             processing = Task.Run(source.Process, CancellationToken.None);
 
@@ -55,13 +57,17 @@ public static class TelemetryCollector
         session.Dispose();
         if (!drained)
         {
+            source?.StopProcessing();
             await Task.WhenAny(processing, Task.Delay(StopTimeout, CancellationToken.None)).ConfigureAwait(false);
         }
 
         var window = clock.Elapsed;
         var streamEndedEarly = processing.IsCompleted && window < options.Duration && !ct.IsCancellationRequested;
         var exited = streamEndedEarly ? await WaitForExitAsync(pid, ExitGrace).ConfigureAwait(false) : !IsAlive(pid);
+        // ToFacts closes the handler under its lock: a reader thread still running after the drain timeout can no longer
+        // change the facts, and the source is disposed once that thread is done with it.
         var facts = listener.ToFacts(window, exited, processing.Exception?.GetBaseException());
+        DisposeWhenDone(source, processing);
         return versionWarnings.Count == 0 ? facts : facts with { Warnings = [.. versionWarnings, .. facts.Warnings] };
     }
 
@@ -92,14 +98,32 @@ public static class TelemetryCollector
         return (sources, warnings);
     }
 
-    private static async Task<EventPipeSession> StartSessionAsync(int pid, TelemetryOptions options, IReadOnlyList<DriverTelemetrySource> drivers, CancellationToken ct)
+    private static void DisposeWhenDone(EventPipeEventSource? source, Task processing)
+    {
+        if (source is null)
+        {
+            return;
+        }
+
+        if (processing.IsCompleted)
+        {
+            source.Dispose();
+        }
+        else
+        {
+            _ = processing.ContinueWith(_ => source.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private static async Task<EventPipeSession> StartSessionAsync(
+        int pid, TelemetryOptions options, IReadOnlyList<DriverTelemetrySource> drivers, string clientId, CancellationToken ct)
     {
         var client = new DiagnosticsClient(pid);
         using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         startCts.CancelAfter(StartTimeout);
         try
         {
-            return await client.StartEventPipeSessionAsync(Providers(options, drivers), requestRundown: false, circularBufferMB: 64, startCts.Token)
+            return await client.StartEventPipeSessionAsync(Providers(options, drivers, clientId), requestRundown: false, circularBufferMB: 64, startCts.Token)
                 .ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -124,7 +148,7 @@ public static class TelemetryCollector
         }
     }
 
-    internal static IReadOnlyList<EventPipeProvider> Providers(TelemetryOptions options, IReadOnlyList<DriverTelemetrySource> drivers)
+    internal static IReadOnlyList<EventPipeProvider> Providers(TelemetryOptions options, IReadOnlyList<DriverTelemetrySource> drivers, string clientId)
     {
         var eventSources = drivers.SelectMany(d => d.Telemetry.EventSources).Distinct(StringComparer.Ordinal).ToList();
         var meters = drivers.SelectMany(d => d.Telemetry.Meters).Distinct(StringComparer.Ordinal).ToList();
@@ -138,7 +162,7 @@ public static class TelemetryCollector
             {
                 // SHARED lets dotnet-counters/dotnet-monitor keep working: a process allows one private metrics session.
                 ["SessionId"] = TelemetryEventHandler.SharedSessionId,
-                ["ClientId"] = "dbdoctor-" + Guid.NewGuid().ToString("N"),
+                ["ClientId"] = clientId,
                 ["Metrics"] = string.Join(',', meters),
                 ["RefreshInterval"] = interval,
                 ["MaxTimeSeries"] = "1000",

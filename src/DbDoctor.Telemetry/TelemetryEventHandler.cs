@@ -10,7 +10,7 @@ namespace DbDoctor.Telemetry;
 /// A handler must never throw: an exception here kills the reader, the pipe fills, and Stop then hangs. Which events are
 /// a driver's, and what they say about its pools, comes from the drivers' telemetry (<see cref="DriverTelemetry"/>).
 /// </summary>
-internal sealed class TelemetryEventHandler(int refreshSeconds, IReadOnlyList<DriverTelemetrySource> drivers)
+internal sealed class TelemetryEventHandler(int refreshSeconds, IReadOnlyList<DriverTelemetrySource> drivers, string clientId)
 {
     public const string SharedSessionId = "SHARED";
 
@@ -21,6 +21,9 @@ internal sealed class TelemetryEventHandler(int refreshSeconds, IReadOnlyList<Dr
     private readonly SortedSet<string> _warnings = new(StringComparer.Ordinal);
     private double _metricsBatchTime;
     private int _handlerFailures;
+
+    // Set when the facts are taken: an event the reader thread still delivers afterwards (after a drain timeout) is dropped.
+    private bool _closed;
 
     public void Subscribe(EventPipeEventSource source, bool includeExceptions)
     {
@@ -48,10 +51,12 @@ internal sealed class TelemetryEventHandler(int refreshSeconds, IReadOnlyList<Dr
         }
     }
 
+    /// <summary>Takes the facts and closes the handler: later events cannot change what was reported.</summary>
     public TelemetryFacts ToFacts(TimeSpan window, bool targetExited, Exception? readerFailure)
     {
         lock (_gate)
         {
+            _closed = true;
             var warnings = new List<string>();
             var pools = _pools.Build(warnings);
             warnings.AddRange(_warnings);
@@ -88,7 +93,10 @@ internal sealed class TelemetryEventHandler(int refreshSeconds, IReadOnlyList<Dr
         {
             lock (_gate)
             {
-                handle();
+                if (!_closed)
+                {
+                    handle();
+                }
             }
         }
 #pragma warning disable CA1031 // one malformed event must not stop the session (see class comment)
@@ -150,9 +158,9 @@ internal sealed class TelemetryEventHandler(int refreshSeconds, IReadOnlyList<Dr
             return;
         }
 
-        if (name.Contains("Error", StringComparison.Ordinal) || name.EndsWith("LimitReached", StringComparison.Ordinal))
+        if (MetricsSessionErrors.IsError(name))
         {
-            if (Payload(e, "sessionId") is string session && session != SharedSessionId)
+            if (!MetricsSessionErrors.ConcernsUs(name, field => Payload(e, field), SharedSessionId, clientId))
             {
                 return; // another tool's session complaining about its own configuration
             }
@@ -183,7 +191,6 @@ internal sealed class TelemetryEventHandler(int refreshSeconds, IReadOnlyList<Dr
                 _pools.AddMetric(driver.Driver, driver.Telemetry, instrument, tags, null, MetricTags.ParseNumber(Payload(e, "count")), _metricsBatchTime);
                 break;
         }
-
     }
 
     private static object? Payload(TraceEvent e, string field) =>

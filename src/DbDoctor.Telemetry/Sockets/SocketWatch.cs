@@ -18,6 +18,9 @@ public sealed class SocketWatch : IAsyncDisposable
     private readonly Task _sampling;
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
 
+    // Everything below is written by the sampling thread and read by StopAsync: guarded by _gate.
+    private readonly object _gate = new();
+
     // Remote end -> local ports of the target's ESTABLISHED sockets to it; those of the first sample kept apart.
     private readonly Dictionary<IPEndPoint, HashSet<int>> _seen = [];
     private readonly Dictionary<IPEndPoint, HashSet<int>> _atStart = [];
@@ -41,9 +44,17 @@ public sealed class SocketWatch : IAsyncDisposable
         await _sampling.ConfigureAwait(false);
         var watched = (DateTimeOffset.UtcNow - _started).TotalSeconds;
         var census = SocketCensus.Take(_pid, endpoints);
-        if (_samples == 0)
+        int samples;
+        List<string> warnings;
+        lock (_gate)
         {
-            return census with { Warnings = [.. census.Warnings, .. _warnings] };
+            samples = _samples;
+            warnings = [.. _warnings];
+        }
+
+        if (samples == 0)
+        {
+            return census with { Warnings = [.. census.Warnings, .. warnings] };
         }
 
         IReadOnlyList<TcpSocket> table;
@@ -57,7 +68,7 @@ public sealed class SocketWatch : IAsyncDisposable
         }
 
         var annotated = census.Endpoints.Select(e => Annotate(e, table)).ToList();
-        return census with { WatchSeconds = watched, Endpoints = annotated, Warnings = [.. census.Warnings, .. _warnings] };
+        return census with { WatchSeconds = watched, Endpoints = annotated, Warnings = [.. census.Warnings, .. warnings] };
     }
 
     private EndpointSockets Annotate(EndpointSockets endpoint, IReadOnlyList<TcpSocket> table)
@@ -67,7 +78,7 @@ public sealed class SocketWatch : IAsyncDisposable
 
         HashSet<int> opened = [];
         HashSet<int> everOwned = [];
-        lock (_seen)
+        lock (_gate)
         {
             foreach (var (remote, ports) in _seen.Where(kv => Matches(kv.Key)))
             {
@@ -91,7 +102,11 @@ public sealed class SocketWatch : IAsyncDisposable
             }
             catch (DbDoctorSocketException e)
             {
-                _warnings.Add($"Stopped watching the sockets of process {_pid}: {e.Message}");
+                lock (_gate)
+                {
+                    _warnings.Add($"Stopped watching the sockets of process {_pid}: {e.Message}");
+                }
+
                 return;
             }
         }
@@ -102,7 +117,7 @@ public sealed class SocketWatch : IAsyncDisposable
     {
         var owned = ProcessSocketInodes.Read(_pid);
         var table = TcpSocketTable.Read(_pid);
-        lock (_seen)
+        lock (_gate)
         {
             var first = _samples == 0;
             foreach (var socket in table.Where(s => s.State == TcpState.Established && s.Inode != 0 && owned.Contains(s.Inode)))
