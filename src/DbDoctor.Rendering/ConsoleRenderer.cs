@@ -10,7 +10,7 @@ namespace DbDoctor.Rendering;
 /// The report for people: the verdict first, then each finding (most severe first) with its evidence and advice,
 /// then the pools, the live telemetry and the caveats. Rendered into a string through Spectre.Console.
 /// </summary>
-public sealed class ConsoleRenderer : IReportRenderer
+public sealed class ConsoleRenderer : ReportRenderer
 {
     private readonly ConsoleRenderOptions _options;
 
@@ -19,10 +19,10 @@ public sealed class ConsoleRenderer : IReportRenderer
         _options = options ?? new ConsoleRenderOptions();
     }
 
-    public string Render(Report report)
+    protected override string Write(Report redacted)
     {
-        ArgumentNullException.ThrowIfNull(report);
-        report = Redaction.Apply(report);
+        ArgumentNullException.ThrowIfNull(redacted);
+        var report = redacted;
         using var writer = new StringWriter(CultureInfo.InvariantCulture);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {

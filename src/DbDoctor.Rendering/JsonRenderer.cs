@@ -6,7 +6,7 @@ using DbDoctor.Model.Reports;
 namespace DbDoctor.Rendering;
 
 /// <summary>The "dbdoctor/report@1" JSON contract: camelCase, indented, nulls written, properties in declaration order (schema first).</summary>
-public sealed class JsonRenderer : IReportRenderer
+public sealed class JsonRenderer : ReportRenderer
 {
     public static JsonSerializerOptions SerializerOptions { get; } = new()
     {
@@ -17,9 +17,5 @@ public sealed class JsonRenderer : IReportRenderer
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public string Render(Report report)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        return JsonSerializer.Serialize(Redaction.Apply(report), SerializerOptions) + Environment.NewLine;
-    }
+    protected override string Write(Report redacted) => JsonSerializer.Serialize(redacted, SerializerOptions) + Environment.NewLine;
 }

@@ -5,12 +5,12 @@ using DbDoctor.Model.Reports;
 namespace DbDoctor.Rendering;
 
 /// <summary>The report as Markdown (for a pull request, an issue or a wiki): a findings table, details per finding, a pools table.</summary>
-public sealed class MarkdownRenderer : IReportRenderer
+public sealed class MarkdownRenderer : ReportRenderer
 {
-    public string Render(Report report)
+    protected override string Write(Report redacted)
     {
-        ArgumentNullException.ThrowIfNull(report);
-        report = Redaction.Apply(report);
+        ArgumentNullException.ThrowIfNull(redacted);
+        var report = redacted;
         var md = new StringBuilder();
         var target = report.Target;
         md.AppendLine("# DbDoctor report").AppendLine();

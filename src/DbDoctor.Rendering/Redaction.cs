@@ -5,7 +5,7 @@ using DbDoctor.Model.Reports;
 namespace DbDoctor.Rendering;
 
 /// <summary>
-/// The renderers' last line of defence: whatever a fact slipped in, no password reaches the output. Names that look
+/// Applied once by <see cref="ReportRenderer"/> before any format writes: the last line of defence: whatever a fact slipped in, no password reaches the output. Names that look
 /// like connection strings go through <see cref="ConnectionStrings.Redact"/>; free text (titles, evidence, messages)
 /// has any "password=..." style pair masked.
 /// </summary>

@@ -9,7 +9,7 @@ public static class ReportOutput
 {
     public static async Task<int> WriteAsync(Report report, string format, FileInfo? output)
     {
-        IReportRenderer renderer = format switch
+        ReportRenderer renderer = format switch
         {
             "json" => new JsonRenderer(),
             "markdown" => new MarkdownRenderer(),

@@ -44,7 +44,7 @@ public class RendererTests
     {
         var report = SampleReports.LeakyShop();
 
-        foreach (IReportRenderer renderer in new IReportRenderer[] { new JsonRenderer(), new MarkdownRenderer(), new ConsoleRenderer() })
+        foreach (ReportRenderer renderer in new ReportRenderer[] { new JsonRenderer(), new MarkdownRenderer(), new ConsoleRenderer() })
         {
             var text = renderer.Render(report);
             Assert.DoesNotContain("hunter2", text, StringComparison.Ordinal);
