@@ -13,6 +13,7 @@ public static class ScenarioCatalog
         ["npgsql-reader-leak"] = NpgsqlLeakScenarios.ReaderLeakAsync,
         ["npgsql-connection-leak"] = NpgsqlLeakScenarios.ConnectionLeakAsync,
         ["npgsql-pool-leak"] = NpgsqlLeakScenarios.PoolLeakAsync,
+        ["npgsql-finished-async"] = NpgsqlFinishedAsyncScenario.RunAsync,
         ["npgsql-healthy"] = NpgsqlLoadScenarios.HealthyAsync,
         ["npgsql-leak-under-load"] = NpgsqlLoadScenarios.LeakUnderLoadAsync,
         ["sqlite-transaction-leak"] = SqliteScenarios.TransactionLeakAsync,

@@ -45,6 +45,11 @@ public sealed class LeakedPoolRule : IRule
                     : $"{distinct} distinct connection strings among {pools.Count} pools",
                 "Pools: " + Text.Tally(pools.Select(p => "'" + DiagnosisContext.DisplayName(p) + "'"), max),
             };
+            var leftovers = pools.SelectMany(p => p.Leftovers).ToList();
+            if (leftovers.Count > 0)
+            {
+                evidence.Add("Also referenced by what holds nothing any more: " + Text.Tally(leftovers, max));
+            }
 
             yield return new Finding
             {

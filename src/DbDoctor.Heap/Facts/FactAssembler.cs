@@ -76,7 +76,8 @@ internal sealed class FactAssembler(
             retainedBy.Add(RetainerKinds.Timer);
         }
 
-        return fact with { RetainedBy = retainedBy, Holder = holder, RootPath = rootPath };
+        IReadOnlyList<string> leftovers = !record.ReachedByApplication && record.Root.Source == RootSource.FinishedAsyncStack ? [record.Root.Label] : [];
+        return fact with { RetainedBy = retainedBy, Holder = holder, RootPath = rootPath, Leftovers = leftovers };
     }
 
     private ConnectionFact? ReadConnection(InterestRecord record, Dictionary<ulong, PoolFact> pools)

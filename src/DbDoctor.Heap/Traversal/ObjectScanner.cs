@@ -64,7 +64,10 @@ internal sealed class ObjectScanner
     /// Reads the object at <paramref name="address"/>: its layout (null when the address holds no valid object) and size.
     /// When <paramref name="children"/> is given, appends every non-null reference the object holds to it.
     /// </summary>
-    public ObjectLayout? Read(ulong address, out ulong size, ReferenceBuffer? children)
+    public ObjectLayout? Read(ulong address, out ulong size, ReferenceBuffer? children) => Read(address, out size, children, 0, 0);
+
+    /// <summary>Like <see cref="Read(ulong, out ulong, ReferenceBuffer?)"/>, leaving out references stored in bytes [skipFrom, skipTo) of the object.</summary>
+    public ObjectLayout? Read(ulong address, out ulong size, ReferenceBuffer? children, int skipFrom, int skipTo)
     {
         size = 0;
         var read = _memory.Read(address, _buffer.AsSpan(0, FirstReadBytes));
@@ -102,7 +105,7 @@ internal sealed class ObjectScanner
 
         if (read > PointerSize)
         {
-            AddReferences(layout, _buffer.AsSpan(0, Math.Min(read, length)), children);
+            AddReferences(layout, _buffer.AsSpan(0, Math.Min(read, length)), children, skipFrom, skipTo);
         }
 
         return layout;
@@ -183,7 +186,7 @@ internal sealed class ObjectScanner
     }
 
     /// <summary>Walks the GCDesc over the object's bytes exactly as the runtime's GC (and ClrMD's GCDesc) does.</summary>
-    private static void AddReferences(ObjectLayout layout, ReadOnlySpan<byte> bytes, ReferenceBuffer children)
+    private static void AddReferences(ObjectLayout layout, ReadOnlySpan<byte> bytes, ReferenceBuffer children, int skipFrom, int skipTo)
     {
         var size = (long)bytes.Length;
         var series = layout.Series;
@@ -193,6 +196,11 @@ internal sealed class ObjectScanner
             var stop = Math.Min(offset + series[i + 1] + size, size);
             for (; offset >= 0 && offset + PointerSize <= stop; offset += PointerSize)
             {
+                if (offset >= skipFrom && offset < skipTo)
+                {
+                    continue;
+                }
+
                 children.AddIfNotNull(BinaryPrimitives.ReadUInt64LittleEndian(bytes[(int)offset..]));
             }
         }

@@ -32,6 +32,9 @@ internal sealed class ReachabilityWalker
     private readonly ObjectScanner _scanner;
     private readonly List<ulong> _barriers = [];
 
+    // Finished async methods' state machines met in phase A: expanded first in phase B, under their own name.
+    private readonly List<RootEntry> _leftovers = [];
+
     // DFS state: frame i expands _frameObjects[i]; its children are _children[_frameFirst[i].._frameEnd[i]) and
     // _frameNext[i] is the next one to visit. Popping a frame releases its part of the shared child buffer.
     private ulong[] _frameObjects = new ulong[256];
@@ -77,7 +80,23 @@ internal sealed class ReachabilityWalker
 
         progress?.Report($"Application roots reach {LiveObjects:N0} objects; following driver roots.");
         _applicationPhase = false;
-        foreach (var root in roots.Where(r => !r.IsApplication))
+
+        // Leftovers first: what they reach is orphaned anyway, and this way its record can say which leftover also points at it.
+        // The application's own finished methods before the runtime frames finishing their tasks: the evidence names the first.
+        foreach (var root in roots.Where(r => r.Source == RootSource.FinishedAsyncStack).OrderBy(r => r.StackMethod is { } m && m.StartsWith("System.", StringComparison.Ordinal)))
+        {
+            _currentRoot = root;
+            Visit(root.Object);
+            Drain();
+        }
+
+        foreach (var leftover in _leftovers)
+        {
+            _currentRoot = leftover;
+            Expand(leftover.Object);
+        }
+
+        foreach (var root in roots.Where(r => !r.IsApplication && r.Source != RootSource.FinishedAsyncStack))
         {
             _currentRoot = root;
             Visit(root.Object);
@@ -88,12 +107,18 @@ internal sealed class ReachabilityWalker
         _currentRoot = new RootEntry(0, "driver internals", RootSource.DriverStatic, null);
         foreach (var barrier in _barriers)
         {
-            var start = _children.Count;
-            if (_scanner.Read(barrier, out _, _children) is not null)
-            {
-                PushFrame(barrier, start);
-                Drain();
-            }
+            Expand(barrier);
+        }
+    }
+
+    /// <summary>Follows the references of an object that is already marked.</summary>
+    private void Expand(ulong address)
+    {
+        var start = _children.Count;
+        if (_scanner.Read(address, out _, _children) is not null)
+        {
+            PushFrame(address, start);
+            Drain();
         }
     }
 
@@ -146,6 +171,23 @@ internal sealed class ReachabilityWalker
 
         if (_applicationPhase)
         {
+            if (role.Async is { } shape && FinishedAsync.IsFinished(_heap.GetObject(address, type), shape))
+            {
+                // Its hoisted locals are dead: phase B follows them. A box is also the Task: its result still counts.
+                _children.Count = childrenStart;
+                _leftovers.Add(new RootEntry(address, "finished async method " + LeftoverName(address, shape), RootSource.FinishedAsyncStack, null));
+                if (shape.IsBox)
+                {
+                    _scanner.Read(address, out _, _children, shape.SkipFrom, shape.SkipTo);
+                    if (_children.Count > childrenStart)
+                    {
+                        PushFrame(address, childrenStart);
+                    }
+                }
+
+                return;
+            }
+
             if (role.Barrier)
             {
                 _children.Count = childrenStart;
@@ -172,6 +214,18 @@ internal sealed class ReachabilityWalker
         {
             PushFrame(address, childrenStart);
         }
+    }
+
+    private string LeftoverName(ulong address, AsyncShape shape)
+    {
+        if (!shape.IsBox)
+        {
+            return shape.MethodName;
+        }
+
+        // A class state machine in a box: the field's declared type is shared generic code; the object says which method.
+        var inner = ReferenceFields.Read(_heap, _heap.GetObject(address), "StateMachine");
+        return FinishedAsync.MethodOf(inner.Type?.Name) ?? shape.MethodName;
     }
 
     private static readonly string[] TimerLinkFields = ["_next", "_prev", "_associatedTimerQueue"];

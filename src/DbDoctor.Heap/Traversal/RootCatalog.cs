@@ -12,6 +12,9 @@ internal enum RootSource
     DriverStatic,
     DriverStack,
     DriverHandle,
+
+    /// <summary>A frame (or state machine) of an async method that has finished: it holds nothing, though still on a stack.</summary>
+    FinishedAsyncStack,
 }
 
 /// <summary>One GC root as the analysis sees it: what it points to and a readable name for it.</summary>
@@ -36,6 +39,7 @@ internal static class RootCatalog
         MapStaticFields(runtime, roles, drivers, roots, staticSlots);
 
         var heap = runtime.Heap;
+        var frames = new Dictionary<(uint Thread, ulong StackPointer), List<(ClrObject Object, RootEntry Entry)>>();
         foreach (var root in heap.EnumerateRoots())
         {
             var obj = root.Object;
@@ -55,11 +59,36 @@ internal static class RootCatalog
                     continue;
                 }
 
-                var method = (root as ClrStackRoot)?.StackFrame?.Method;
+                var frame = (root as ClrStackRoot)?.StackFrame;
+                var method = frame?.Method;
                 var methodName = method is null ? null : $"{method.Type?.Name}.{method.Name}";
                 var driverFrame = roles.DriverOf(method?.Type?.Module) is not null;
-                roots.Add(new RootEntry(obj.Address, methodName is null ? "stack" : "stack " + methodName,
-                    driverFrame ? RootSource.DriverStack : RootSource.ApplicationStack, methodName));
+                var entry = new RootEntry(obj.Address, methodName is null ? "stack" : "stack " + methodName,
+                    driverFrame ? RootSource.DriverStack : RootSource.ApplicationStack, methodName);
+                if (frame is not null && !driverFrame && method?.Name == "MoveNext" && FinishedAsync.MethodOf(method.Type?.Name) is not null)
+                {
+                    // Judged below, once all of the frame's slots are known: one of them is its state machine.
+                    var key = (frame.Thread?.OSThreadId ?? 0, frame.StackPointer);
+                    if (!frames.TryGetValue(key, out var slots))
+                    {
+                        frames[key] = slots = [];
+                    }
+
+                    slots.Add((obj, entry));
+                    continue;
+                }
+
+                if (frame is not null && FinishedAsync.IsCompletedTaskInMachinery(method, obj))
+                {
+                    roots.Add(entry with
+                    {
+                        Label = $"completed task {obj.Type?.Name} in {methodName}, still on thread {frame.Thread?.OSThreadId ?? 0}'s stack",
+                        Source = RootSource.FinishedAsyncStack,
+                    });
+                    continue;
+                }
+
+                roots.Add(entry);
                 continue;
             }
 
@@ -74,6 +103,8 @@ internal static class RootCatalog
             var label = root.RootKind == ClrRootKind.ThreadStaticVar ? "thread static" : $"{KindName(root.RootKind)} {type?.Name}";
             roots.Add(new RootEntry(obj.Address, label, driverInternal ? RootSource.DriverHandle : RootSource.ApplicationHandle, null));
         }
+
+        AddAsyncFrames(frames, roots, roles);
 
         // The stack walks behind the roots leave megabytes of caches: released here, so callers must re-read runtime.Heap.
         runtime.FlushCachedData();
@@ -148,6 +179,27 @@ internal static class RootCatalog
                 runtime.FlushCachedData();
                 GC.Collect(0);
                 allocatedAtLastFlush = GC.GetAllocatedBytesForCurrentThread();
+            }
+        }
+    }
+
+    /// <summary>Slots of async MoveNext frames: those of a finished method hold nothing and are walked with the driver's roots.</summary>
+    private static void AddAsyncFrames(Dictionary<(uint Thread, ulong StackPointer), List<(ClrObject Object, RootEntry Entry)>> frames, List<RootEntry> roots, TypeRoleCache roles)
+    {
+        foreach (var ((thread, _), slots) in frames)
+        {
+            var method = slots[0].Entry.StackMethod;
+            var methodType = method?[..method.LastIndexOf('.')];
+            var finished = FinishedAsync.IsFinishedFrame(methodType, slots.Select(s => s.Object), roles);
+            foreach (var (_, entry) in slots)
+            {
+                roots.Add(finished
+                    ? entry with
+                    {
+                        Label = $"finished async method {FinishedAsync.MethodOf(methodType)}, still on thread {thread}'s stack",
+                        Source = RootSource.FinishedAsyncStack,
+                    }
+                    : entry);
             }
         }
     }

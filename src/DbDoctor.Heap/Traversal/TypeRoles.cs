@@ -36,6 +36,9 @@ internal sealed class TypeRole
     public string? GenericDriver { get; }
 
     public bool IsInteresting => Role != ObjectRole.None || GenericKind is not null;
+
+    /// <summary>An async state machine or its runtime box: holds nothing once the method finished.</summary>
+    public AsyncShape? Async { get; init; }
 }
 
 internal sealed class TypeRoleCache
@@ -92,6 +95,8 @@ internal sealed class TypeRoleCache
             return new TypeRole(null, ObjectRole.None, barrier: false, isTimer: false, kind, assembly);
         }
 
-        return TypeRole.Plain;
+        return FinishedAsync.ShapeOf(type) is { } shape
+            ? new TypeRole(null, ObjectRole.None, barrier: false, isTimer: false, null, null) { Async = shape }
+            : TypeRole.Plain;
     }
 }

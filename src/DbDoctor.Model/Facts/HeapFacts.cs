@@ -100,6 +100,9 @@ public sealed record PoolFact
     /// <summary>When the application reaches the pool: what holds it (a static field, an async method, a type).</summary>
     public string? Holder { get; init; }
     public IReadOnlyList<string> RootPath { get; init; } = [];
+
+    /// <summary>Leftovers that still point at an orphaned pool but hold nothing (a finished async method's frame).</summary>
+    public IReadOnlyList<string> Leftovers { get; init; } = [];
 }
 
 /// <summary>A physical database connection that is open (or broken but still in a pool).</summary>
