@@ -19,8 +19,16 @@ public static class ReportOutput
         var text = renderer.Render(report);
         if (output is null)
         {
-            await Console.Out.WriteAsync(text).ConfigureAwait(false);
-            await Console.Out.FlushAsync().ConfigureAwait(false);
+            try
+            {
+                await Console.Out.WriteAsync(text).ConfigureAwait(false);
+                await Console.Out.FlushAsync().ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                // A full disk, /dev/full, a closed pipe: the report could not be delivered, which is an output problem, not a bug.
+                throw new DbDoctorInputException($"Cannot write the report to standard output: {ex.Message}", ex);
+            }
         }
         else
         {

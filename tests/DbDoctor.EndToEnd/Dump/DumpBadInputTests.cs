@@ -158,6 +158,17 @@ public sealed class DumpBadInputTests : IDisposable
     }
 
     [Fact]
+    public async Task Standard_output_on_a_full_device_is_an_output_error()
+    {
+        var dump = await DumpCache.GetAsync("sqlite-transaction-leak", "--count", "2");
+        var run = await ChildProcess.RunAsync("/bin/sh", ["-c", "exec \"$0\" \"$@\" > /dev/full", ChildProcess.DotnetHost, DbDoctorCli.DllPath, "dump", dump.Path],
+            DbDoctorCli.DefaultTimeout, stdin: null, environment: null);
+        var result = new CliResult(run.ExitCode, run.Stdout, run.Stderr, run.Duration);
+        AssertRejectedInOneSentence(result);
+        Assert.Contains("standard output", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Missing_dump_argument_is_a_usage_error()
     {
         var result = await DbDoctorCli.RunAsync("dump");
