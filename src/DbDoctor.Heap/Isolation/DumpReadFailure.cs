@@ -1,8 +1,19 @@
 using System.Diagnostics;
+using System.Reflection;
 using DbDoctor.Model;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Isolation;
+
+/// <summary>What a failure of the heap analysis means for the user.</summary>
+public enum AnalysisFailure
+{
+    /// <summary>The dump's bytes could not be read: bad input, exit 2 ("not a readable dump").</summary>
+    UnreadableDump,
+
+    /// <summary>dbdoctor's own analysis code failed: a bug, exit 4.</summary>
+    InternalError,
+}
 
 /// <summary>
 /// Tells a failure to read the dump from a bug of dbdoctor's, by WHERE it was thrown, not by its type: an exception
@@ -12,34 +23,36 @@ namespace DbDoctor.Heap.Isolation;
 /// (traversal, fact assembly, driver knowledge, rules) is a bug, even a NullReferenceException caused by odd data,
 /// because our code must check what the layer returns.
 /// </summary>
-internal static class DumpReadFailure
+public static class DumpReadFailure
 {
-    private static readonly System.Reflection.Assembly ClrMd = typeof(DataTarget).Assembly;
-    private static readonly System.Reflection.Assembly Engine = typeof(DumpReadFailure).Assembly;
+    private static readonly Assembly ClrMd = typeof(DataTarget).Assembly;
 
-    public static bool IsFromDumpReading(Exception exception)
+    public static AnalysisFailure Classify(Exception exception)
     {
+        ArgumentNullException.ThrowIfNull(exception);
         if (exception is DbDoctorInputException)
         {
-            return true;
+            return AnalysisFailure.UnreadableDump;
         }
 
-        // The innermost frame that belongs to ClrMD or to dbdoctor decides; frames of the base library in between do not.
+        // The innermost frame that belongs to ClrMD or to dbdoctor decides; base-library frames above it do not (a LINQ
+        // call that throws decides nothing: who called it does).
         foreach (var frame in new StackTrace(exception, fNeedFileInfo: false).GetFrames())
         {
-            var assembly = frame.GetMethod()?.DeclaringType?.Assembly;
-            if (assembly == ClrMd || IsReaderOfDumpBytes(frame.GetMethod()?.DeclaringType))
+            var type = frame.GetMethod()?.DeclaringType;
+            if (type?.Assembly == ClrMd || IsReaderOfDumpBytes(type))
             {
-                return true;
+                return AnalysisFailure.UnreadableDump;
             }
 
-            if (assembly == Engine || assembly?.GetName().Name?.StartsWith("DbDoctor", StringComparison.Ordinal) == true)
+            if (type?.Assembly.GetName().Name?.StartsWith("DbDoctor", StringComparison.Ordinal) == true)
             {
-                return false;
+                return AnalysisFailure.InternalError;
             }
         }
 
-        return exception.InnerException is { } inner && IsFromDumpReading(inner);
+        // No deciding frame (an exception built, not thrown, around another): its cause decides; with none, it is ours.
+        return exception.InnerException is { } inner ? Classify(inner) : AnalysisFailure.InternalError;
     }
 
     private static bool IsReaderOfDumpBytes(Type? type)
