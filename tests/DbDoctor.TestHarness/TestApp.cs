@@ -78,10 +78,13 @@ public sealed class TestApp : IDisposable
 
     /// <param name="handshakeTimeout">How long the app may take to set its failure up (<see cref="DefaultHandshakeTimeout"/>; more for big heaps).</param>
     /// <param name="environment">Variables to set for the app (e.g. a private TMPDIR, where its diagnostic socket then lives).</param>
+    /// <param name="build">A cell of the target matrix (<see cref="TestAppMatrix"/>); null: the test app built with the solution.</param>
     public static async Task<TestApp> StartAsync(
-        string scenario, IEnumerable<string> arguments, TimeSpan? handshakeTimeout = null, IReadOnlyDictionary<string, string>? environment = null)
+        string scenario, IEnumerable<string> arguments, TimeSpan? handshakeTimeout = null, IReadOnlyDictionary<string, string>? environment = null,
+        TestAppBuild? build = null)
     {
-        var info = ChildProcess.StartInfo(ChildProcess.DotnetHost, [DllPath, scenario, .. arguments]);
+        var (program, prefix) = build?.Command ?? (ChildProcess.DotnetHost, [DllPath]);
+        var info = ChildProcess.StartInfo(program, [.. prefix, scenario, .. arguments]);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;

@@ -121,6 +121,9 @@ public sealed class FactReader
         return count;
     }
 
+    /// <summary>Number of elements of a Stack&lt;T&gt; (an array and its _size).</summary>
+    public int? ReadStackCount(ClrObject stack) => stack.IsNull ? null : Read<int>(stack, "_size");
+
     /// <summary>Non-null element addresses of an object array.</summary>
     public IEnumerable<ulong> ReadArrayElements(ClrObject array)
     {

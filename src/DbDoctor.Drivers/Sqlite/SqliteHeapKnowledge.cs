@@ -3,12 +3,22 @@ using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Drivers;
 
+/// <summary>How a version family of Microsoft.Data.Sqlite keeps a pool's idle connections (its warm and cold pools).</summary>
+internal enum SqliteIdleStacks
+{
+    /// <summary>6.0–8.0: ConcurrentStack&lt;T&gt;, a linked list from _head through _next.</summary>
+    Concurrent,
+
+    /// <summary>9.0 on: Stack&lt;T&gt; (_array, _size) guarded by the pool's own lock.</summary>
+    Plain,
+}
+
 /// <summary>
-/// Microsoft.Data.Sqlite 6.0 internals (with SQLitePCLRaw 2.0). Pools are per connection string and owned by the
+/// Microsoft.Data.Sqlite 6.0–11.0 internals (with SQLitePCLRaw 2.0–3.0); the families differ in <see cref="SqliteIdleStacks"/>. Pools are per connection string and owned by the
 /// static SqliteConnectionFactory, so they are always driver-managed. SQLitePCLRaw's hook objects (rollback hook
 /// info behind a strong GC handle) belong to the driver: reaching a transaction through them is not the application.
 /// </summary>
-internal sealed class SqliteHeapKnowledge : IHeapKnowledge
+internal sealed class SqliteHeapKnowledge(SqliteIdleStacks idleStacks) : IHeapKnowledge
 {
     private const string Namespace = "Microsoft.Data.Sqlite.";
 
@@ -50,8 +60,8 @@ internal sealed class SqliteHeapKnowledge : IHeapKnowledge
         var options = reader.ReadObject(pool, "_connectionOptions");
         var dataSource = options.IsNull ? null : reader.ReadString(options, "_dataSource");
         var total = reader.ReadListCount(reader.ReadObject(pool, "_connections"));
-        var warm = reader.ReadConcurrentStackCount(reader.ReadObject(pool, "_warmPool"));
-        var cold = reader.ReadConcurrentStackCount(reader.ReadObject(pool, "_coldPool"));
+        var warm = ReadIdleStack(reader, reader.ReadObject(pool, "_warmPool"));
+        var cold = ReadIdleStack(reader, reader.ReadObject(pool, "_coldPool"));
         int? idle = warm is null || cold is null ? null : warm + cold;
         var name = dataSource is null ? "(unknown data source)" : $"Data Source={dataSource}";
         return new PoolFact
@@ -71,6 +81,12 @@ internal sealed class SqliteHeapKnowledge : IHeapKnowledge
             Database = dataSource,
         };
     }
+
+    private int? ReadIdleStack(FactReader reader, ClrObject stack) => idleStacks switch
+    {
+        SqliteIdleStacks.Plain => reader.ReadStackCount(stack),
+        _ => reader.ReadConcurrentStackCount(stack),
+    };
 
     public ConnectionReading? ReadConnection(ClrObject internalConnection, FactReader reader)
     {

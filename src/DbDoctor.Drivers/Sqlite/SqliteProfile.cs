@@ -12,11 +12,18 @@ internal static class SqliteProfile
         Embedded = true,
         Families =
         [
+            // Verified by the test-app matrix (6.0.0, 8.0.34, 9.0.23, 10.0.15, 11.0.0): only the idle stacks changed, in 9.0.
             new KnowledgeFamily
             {
                 First = new Version(6, 0),
-                Last = new Version(6, 0),
-                Heap = new SqliteHeapKnowledge(),
+                Last = new Version(8, 0),
+                Heap = new SqliteHeapKnowledge(SqliteIdleStacks.Concurrent),
+            },
+            new KnowledgeFamily
+            {
+                First = new Version(9, 0),
+                Last = new Version(11, 0),
+                Heap = new SqliteHeapKnowledge(SqliteIdleStacks.Plain),
             },
         ],
         ConnectionStrings = new ConnectionStringSemantics(),

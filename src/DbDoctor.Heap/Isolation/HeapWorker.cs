@@ -24,7 +24,9 @@ public static class HeapWorker
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            answer = FailureAnswer(dumpPath, e);
+            answer = DumpReadFailure.IsFromDumpReading(e)
+                ? new WorkerMessage { Kind = WorkerMessage.InputKind, Message = DumpReadFailure.AsInput(dumpPath, e).Message }
+                : new WorkerMessage { Kind = WorkerMessage.InternalKind, Message = e.Message, Detail = e.ToString() };
         }
 
         lock (protocol)
@@ -35,12 +37,6 @@ public static class HeapWorker
 
         return ExitCodes.Healthy;
     }
-
-    /// <summary>A failed analysis as the parent must see it: bad input (exit 2) or a bug (exit 4), see <see cref="DumpReadFailure"/>.</summary>
-    internal static WorkerMessage FailureAnswer(string dumpPath, Exception exception) =>
-        DumpReadFailure.Classify(exception) == AnalysisFailure.UnreadableDump
-            ? new WorkerMessage { Kind = WorkerMessage.InputKind, Message = DumpReadFailure.AsInput(dumpPath, exception).Message }
-            : new WorkerMessage { Kind = WorkerMessage.InternalKind, Message = exception.Message, Detail = exception.ToString() };
 
     private sealed class Progress(TextWriter protocol) : IProgress<string>
     {

@@ -1,4 +1,3 @@
-using DbDoctor.Heap.Isolation;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
@@ -8,7 +7,6 @@ namespace DbDoctor.Heap.Traversal;
 /// block is always right; what the cache buys is fewer reads of the dump file. Requests bigger than a block, and blocks
 /// the dump does not fully contain, go straight to the reader.
 /// </summary>
-[DumpReadingLayer]
 internal sealed class DumpBlockCache
 {
     private const int BlockShift = 15;

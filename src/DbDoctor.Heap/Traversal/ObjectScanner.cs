@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using DbDoctor.Heap.Isolation;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
@@ -39,7 +38,6 @@ internal sealed class ObjectLayout
 /// Reads go through <see cref="DumpBlockCache"/>: one read of the dump per object is one system call, and a traversal
 /// visits neighbours of recent objects far more often than not.
 /// </summary>
-[DumpReadingLayer]
 internal sealed class ObjectScanner
 {
     private const int PointerSize = 8;

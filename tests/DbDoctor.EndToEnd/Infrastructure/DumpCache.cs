@@ -39,6 +39,14 @@ public static class DumpCache
         return Dumps.GetOrAdd(key, _ => new Lazy<Task<ScenarioDump>>(() => WriteAsync(scenario, arguments, observe: null))).Value;
     }
 
+    /// <summary>Like <see cref="GetAsync(string, string[])"/>, of the test app built as a cell of the target matrix.</summary>
+    public static Task<ScenarioDump> GetAsync(TestAppCell cell, string scenario, params string[] arguments)
+    {
+        var key = string.Join('\u001f', arguments.Prepend(scenario).Prepend(cell.ToString()));
+        return Dumps.GetOrAdd(key, _ => new Lazy<Task<ScenarioDump>>(async () =>
+            await WriteAsync(scenario, arguments, observe: null, await TestAppMatrix.BuildAsync(cell)))).Value;
+    }
+
     /// <summary>
     /// Like <see cref="GetAsync(string, string[])"/>, and runs <paramref name="observe"/> on the live app just before its dump
     /// (e.g. to read the server's view of its sessions, which ends with the app); the result is <see cref="ScenarioDump.Observed"/>.
@@ -53,9 +61,9 @@ public static class DumpCache
     /// <summary>Writes a heap dump of any running .NET process (the caller owns the file).</summary>
     public static Task<TimeSpan> WriteHeapDumpAsync(int pid, string path) => HeapDumpWriter.WriteAsync(pid, path);
 
-    private static async Task<ScenarioDump> WriteAsync(string scenario, string[] arguments, Func<TestApp, Task<object>>? observe)
+    private static async Task<ScenarioDump> WriteAsync(string scenario, string[] arguments, Func<TestApp, Task<object>>? observe, TestAppBuild? build = null)
     {
-        using var app = await TestApp.StartAsync(scenario, arguments);
+        using var app = await TestApp.StartAsync(scenario, arguments, build: build);
         var observed = observe is null ? null : await observe(app);
         var path = Path.Combine(DumpDirectory.Value, $"{scenario}-{app.Pid}.dmp");
         var duration = await WriteHeapDumpAsync(app.Pid, path);
