@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using MySqlConnector;
 
 namespace DbDoctor.TestApp.Scenarios;
@@ -119,9 +120,11 @@ public static class MySqlLoadScenarios
         {
             // The app is stopping.
         }
-        catch (MySqlException e) when (!stopping.IsCancellationRequested)
+        catch (Exception e) when (e is MySqlException or IOException or SocketException && !stopping.IsCancellationRequested)
         {
-            // Pool exhausted, or a session the server closed: the service logs and serves the next request.
+            // Pool exhausted, or a session the server closed. With Connection Reset=false MySqlConnector does not check a
+            // pooled session on lease, and writing to one the server dropped surfaces as the raw socket error
+            // ("Connection reset by peer", "Broken pipe"). The service logs and serves the next request.
             counters.CountFailure(e);
         }
     }
