@@ -25,7 +25,7 @@ public static class Diagnoser
                 ? new TelemetryReport
                 {
                     WindowSeconds = t.WindowSeconds,
-                    Pools = t.Pools,
+                    Pools = context.Series,
                     Exceptions = t.Exceptions,
                     RuntimeCounters = t.RuntimeCounters,
                 }
@@ -42,7 +42,7 @@ public static class Diagnoser
                     DumpPath = input.Target.Kind == "dump" ? input.Target.Path : null,
                 }
                 : null,
-            Warnings = Warnings(input),
+            Warnings = Warnings(input, context),
         };
     }
 
@@ -86,7 +86,7 @@ public static class Diagnoser
         };
     }
 
-    private static List<string> Warnings(DiagnosisInput input)
+    private static List<string> Warnings(DiagnosisInput input, DiagnosisContext context)
     {
         var warnings = new List<string>();
         if (input.Heap is { } heap && HeapCoverage.IsIncomplete(heap.Stats))
@@ -100,6 +100,11 @@ public static class Diagnoser
         {
             // WindowSeconds is what was collected, not what was asked for: say when the target left, not how long the window was.
             warnings.Add($"The target exited before the telemetry window ended, {Text.Duration(telemetry.WindowSeconds)} into it: the counters cover only that part.");
+        }
+
+        foreach (var series in context.Series.Where(s => s.LevelsAreLowerBounds))
+        {
+            warnings.Add($"The {series.Driver} driver reports used/idle connections of pool '{DiagnosisContext.DisplayName(series)}' as changes since dbdoctor attached and no heap count anchored them: the levels are lower bounds.");
         }
 
         if (input.Heap is null && input.Telemetry is null)

@@ -26,7 +26,7 @@ public sealed class DiagnosisContext
         Telemetry = input.Telemetry;
         Pools = Heap?.Pools ?? [];
         Connections = Heap?.Connections ?? [];
-        Series = Telemetry?.Pools ?? [];
+        var rawSeries = Telemetry?.Pools ?? [];
 
         _poolsByAddress = [];
         foreach (var pool in Pools)
@@ -34,17 +34,22 @@ public sealed class DiagnosisContext
             _poolsByAddress.TryAdd(pool.Address, pool);
         }
 
-        var matches = PoolCorrelation.Match(Pools, Series, Drivers);
+        var matches = PoolCorrelation.Match(Pools, rawSeries, Drivers);
+        var anchored = rawSeries.ToDictionary(s => s, s => s);
         _poolsBySeries = [];
         _seriesByPoolAddress = [];
         foreach (var match in matches)
         {
-            _poolsBySeries[match.Series] = match.Pools;
+            var series = SeriesAnchoring.ToHeap(match.Series, match.Pools);
+            anchored[match.Series] = series;
+            _poolsBySeries[series] = match.Pools;
             foreach (var pool in match.Pools)
             {
-                _seriesByPoolAddress.TryAdd(pool.Address, match.Series);
+                _seriesByPoolAddress.TryAdd(pool.Address, series);
             }
         }
+
+        Series = rawSeries.Select(s => anchored[s]).ToList();
 
         _leakRates = Series.ToDictionary(s => s, s => LeakRateEstimator.Estimate(s, Options));
     }

@@ -91,6 +91,15 @@ public sealed class PoolSeriesBuilder
             case PoolMeasure.Max:
                 sample.Max = value;
                 break;
+            case PoolMeasure.Min:
+                sample.Min = value;
+                break;
+            case PoolMeasure.UsedChange:
+                sample.UsedDelta = Sum(sample.UsedDelta, value);
+                break;
+            case PoolMeasure.IdleChange:
+                sample.IdleDelta = Sum(sample.IdleDelta, value);
+                break;
             case PoolMeasure.PendingChange:
                 sample.PendingDelta = Sum(sample.PendingDelta, value);
                 break;
@@ -134,6 +143,12 @@ public sealed class PoolSeriesBuilder
                 warnings.Add($"Pending requests of pool '{pool.Name}' were already queued when the session started; values are lower bounds.");
             }
 
+            // Used/idle reported as changes since the session began: the same lower bound as pending requests. The
+            // diagnosis anchors them to the heap's count of the pool when a snapshot follows the window.
+            var usedBaseline = Math.Min(0, samples.Where(s => s.UsedDelta is not null).Select(s => s.UsedDelta!.Value).DefaultIfEmpty(0).Min());
+            var idleBaseline = Math.Min(0, samples.Where(s => s.IdleDelta is not null).Select(s => s.IdleDelta!.Value).DefaultIfEmpty(0).Min());
+            var relativeLevels = samples.Any(s => s.UsedDelta is not null || s.IdleDelta is not null);
+
             double? timeouts = null, failed = null, created = null;
             var sawOperations = false;
             var output = new List<PoolSample>();
@@ -155,9 +170,10 @@ public sealed class PoolSeriesBuilder
                 output.Add(new PoolSample
                 {
                     Time = Math.Round(s.Time, 2),
-                    Used = s.Used ?? s.CounterBusy,
-                    Idle = s.Idle ?? s.CounterIdle,
+                    Used = s.Used ?? s.CounterBusy ?? (s.UsedDelta - usedBaseline),
+                    Idle = s.Idle ?? s.CounterIdle ?? (s.IdleDelta - idleBaseline),
                     Max = s.Max,
+                    Min = s.Min,
                     PendingRequests = s.PendingDelta - pendingBaseline,
                     Timeouts = timeouts,
                     ConnectionsCreated = created,
@@ -166,7 +182,13 @@ public sealed class PoolSeriesBuilder
                 });
             }
 
-            result.Add(new PoolSeries { Driver = pool.Driver, Name = pool.Name, Samples = output });
+            result.Add(new PoolSeries
+            {
+                Driver = pool.Driver,
+                Name = pool.Name,
+                Samples = output,
+                LevelsAreLowerBounds = relativeLevels && samples.All(s => s.Used is null && s.Idle is null),
+            });
         }
 
         return result;
@@ -217,7 +239,7 @@ public sealed class PoolSeriesBuilder
     private sealed class MutableSample
     {
         public double Time;
-        public double? Used, Idle, Max, PendingDelta, Timeouts, FailedOperations, CreatedInInterval, OperationsInInterval;
+        public double? Used, Idle, Max, Min, UsedDelta, IdleDelta, PendingDelta, Timeouts, FailedOperations, CreatedInInterval, OperationsInInterval;
         public double? CounterIdle, CounterBusy, CounterCommandsPerSecond;
     }
 }

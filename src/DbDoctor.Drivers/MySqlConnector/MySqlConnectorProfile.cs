@@ -19,6 +19,7 @@ internal static class MySqlConnectorProfile
                 First = new Version(2, 6),
                 Last = new Version(2, 6),
                 Heap = new MySqlConnectorHeapKnowledge(),
+                Telemetry = new MySqlConnectorTelemetry(),
             },
         ],
         ConnectionStrings = new MySqlConnectorConnectionStrings(),

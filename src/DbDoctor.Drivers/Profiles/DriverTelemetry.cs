@@ -11,6 +11,13 @@ public enum PoolMeasure
 
     Max,
 
+    /// <summary>The pool's minimum size.</summary>
+    Min,
+
+    /// <summary>Change in connections checked out / idle since the session began (a plain up-down counter).</summary>
+    UsedChange,
+    IdleChange,
+
     /// <summary>Change in waiting requests since the session began (an up-down counter read as a rate).</summary>
     PendingChange,
 

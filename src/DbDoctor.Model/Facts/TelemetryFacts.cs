@@ -27,6 +27,12 @@ public sealed record PoolSeries
     /// <summary>Pool name as the driver tags it (often the connection string), password removed.</summary>
     public required string Name { get; init; }
     public IReadOnlyList<PoolSample> Samples { get; init; } = [];
+
+    /// <summary>
+    /// The driver reports used/idle as changes since the session began (a plain up-down counter), so the levels here are
+    /// lower bounds (each shifted so that its lowest reading is zero) until a heap snapshot of the pool anchors them.
+    /// </summary>
+    public bool LevelsAreLowerBounds { get; init; }
 }
 
 /// <summary>One sample per refresh interval; null where the driver did not report that value.</summary>
@@ -37,6 +43,9 @@ public sealed record PoolSample
     public double? Used { get; init; }
     public double? Idle { get; init; }
     public double? Max { get; init; }
+
+    /// <summary>The pool's minimum size, where the driver reports it.</summary>
+    public double? Min { get; init; }
     public double? PendingRequests { get; init; }
 
     /// <summary>Cumulative timeouts waiting for a connection since the session started.</summary>

@@ -1,0 +1,48 @@
+using System.Globalization;
+using DbDoctor.EndToEnd.Dump;
+
+namespace DbDoctor.EndToEnd.Cli;
+
+/// <summary>A private MariaDB that closes sessions idle for 2 s (wait_timeout), for the stale-connection test.</summary>
+public sealed class ShortWaitTimeoutMariaDb : IDisposable
+{
+    public const int WaitTimeoutSeconds = 2;
+
+    public MariaDbServer Server { get; } = MariaDbServer.Start(new Dictionary<string, string>
+    {
+        ["wait-timeout"] = WaitTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
+        ["interactive-timeout"] = WaitTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
+    });
+
+    public void Dispose() => Server.Dispose();
+}
+
+/// <summary>
+/// The seed's stale connections on MySQL: a pool keeping idle sessions for 300 s in front of a server whose wait_timeout
+/// is 2 s, and requests after 4 s pauses. With Connection Reset=false the application's commands fail; with the default
+/// the driver swallows the socket errors and replaces the session, and only the first-chance exceptions tell.
+/// </summary>
+public sealed class MySqlStaleAttachTests(ShortWaitTimeoutMariaDb fixture) : IClassFixture<ShortWaitTimeoutMariaDb>
+{
+    [Theory]
+    [InlineData("false")]
+    [InlineData("true")]
+    public async Task Sessions_the_server_closed_are_reported_stale_against_the_pools_idle_timeout(string connectionReset)
+    {
+        using var app = await TestApp.StartAsync("mysql-stale",
+            "--mysql", fixture.Server.ConnectionStringFor("e2e_stale_" + connectionReset), "--pause-ms", "4000", "--connection-reset", connectionReset);
+        Assert.Equal(ShortWaitTimeoutMariaDb.WaitTimeoutSeconds, app.Info.GetProperty("waitTimeoutSeconds").GetInt32());
+
+        var run = await AttachRun.RunAsync(app.Pid, ["--duration", "10s", "--server-idle-timeout", "2s"]);
+
+        var stale = Assert.Single(run.FindingsOf("stale-connection"));
+        var text = string.Join("\n", [stale.GetProperty("title").GetString()!, .. DumpReport.Strings(stale, "evidence"), stale.GetProperty("advice").GetString()!]);
+        Assert.Contains("Server idle timeout: 2 s", text, StringComparison.Ordinal);
+        Assert.Contains("Connection Idle Timeout=300", text, StringComparison.Ordinal);
+        Assert.Contains("Connection Idle Timeout=1", stale.GetProperty("advice").GetString(), StringComparison.Ordinal);
+        Assert.Contains("wait_timeout", stale.GetProperty("advice").GetString(), StringComparison.Ordinal);
+        Assert.Empty(run.FindingsOf("connection-churn"));
+        Assert.False(app.HasExited, $"the scenario must survive the failures like a service does: {app.Stderr}");
+        Assert.DoesNotContain(MariaDbServer.Password, run.Cli.AllOutput, StringComparison.Ordinal);
+    }
+}
