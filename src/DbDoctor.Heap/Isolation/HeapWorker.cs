@@ -24,9 +24,7 @@ public static class HeapWorker
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            answer = DumpReadFailure.IsFromDumpReading(e)
-                ? new WorkerMessage { Kind = WorkerMessage.InputKind, Message = DumpReadFailure.AsInput(dumpPath, e).Message }
-                : new WorkerMessage { Kind = WorkerMessage.InternalKind, Message = e.Message, Detail = e.ToString() };
+            answer = FailureAnswer(dumpPath, e);
         }
 
         lock (protocol)
@@ -37,6 +35,12 @@ public static class HeapWorker
 
         return ExitCodes.Healthy;
     }
+
+    /// <summary>A failed analysis as the parent must see it: bad input (exit 2) or a bug (exit 4), see <see cref="DumpReadFailure"/>.</summary>
+    internal static WorkerMessage FailureAnswer(string dumpPath, Exception exception) =>
+        DumpReadFailure.Classify(exception) == AnalysisFailure.UnreadableDump
+            ? new WorkerMessage { Kind = WorkerMessage.InputKind, Message = DumpReadFailure.AsInput(dumpPath, exception).Message }
+            : new WorkerMessage { Kind = WorkerMessage.InternalKind, Message = exception.Message, Detail = exception.ToString() };
 
     private sealed class Progress(TextWriter protocol) : IProgress<string>
     {

@@ -1,3 +1,4 @@
+using DbDoctor.Heap.Isolation;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
@@ -7,6 +8,7 @@ namespace DbDoctor.Heap.Traversal;
 /// block is always right; what the cache buys is fewer reads of the dump file. Requests bigger than a block, and blocks
 /// the dump does not fully contain, go straight to the reader.
 /// </summary>
+[DumpReadingLayer]
 internal sealed class DumpBlockCache
 {
     private const int BlockShift = 15;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using DbDoctor.Heap.Isolation;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
@@ -38,6 +39,7 @@ internal sealed class ObjectLayout
 /// Reads go through <see cref="DumpBlockCache"/>: one read of the dump per object is one system call, and a traversal
 /// visits neighbours of recent objects far more often than not.
 /// </summary>
+[DumpReadingLayer]
 internal sealed class ObjectScanner
 {
     private const int PointerSize = 8;

@@ -4,8 +4,8 @@ namespace DbDoctor.Cli;
 
 /// <summary>
 /// Runs a command body and maps failures to the documented exit codes: bad input is one sentence on stderr and
-/// exit 2, Ctrl+C is exit 130, anything else is an internal error (exit 4) with the message but no stack trace
-/// unless DBDOCTOR_DEBUG=1.
+/// exit 2, Ctrl+C is exit 130, anything else is an internal error (exit 4): one line with the message and where to report it,
+/// the stack trace only with DBDOCTOR_DEBUG=1.
 /// </summary>
 public static class CommandGuard
 {
@@ -29,8 +29,7 @@ public static class CommandGuard
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            var detail = Environment.GetEnvironmentVariable("DBDOCTOR_DEBUG") == "1" ? ex.ToString() : ex.Message;
-            await Console.Error.WriteLineAsync($"dbdoctor: internal error: {detail}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(InternalErrorText.For(ex, InternalErrorText.DebugRequested)).ConfigureAwait(false);
             return ExitCodes.InternalError;
         }
     }
