@@ -44,6 +44,29 @@ public sealed class ExceptionDeduplicator
         _lastByThread[threadId] = (type, message, seconds);
     }
 
+    /// <summary>
+    /// Forgets groups last seen more than <paramref name="keepSeconds"/> before the newest throw (and threads as quiet):
+    /// a session that runs for days and sees messages with ids in them keeps a bounded set.
+    /// </summary>
+    public void Trim(double keepSeconds)
+    {
+        if (_groups.Count == 0)
+        {
+            return;
+        }
+
+        var before = _groups.Values.Max(g => g.LastSeen) - keepSeconds;
+        foreach (var key in _groups.Where(kv => kv.Value.LastSeen < before).Select(kv => kv.Key).ToList())
+        {
+            _groups.Remove(key);
+        }
+
+        foreach (var thread in _lastByThread.Where(kv => kv.Value.Seconds < before).Select(kv => kv.Key).ToList())
+        {
+            _lastByThread.Remove(thread);
+        }
+    }
+
     /// <summary>Groups, most distinct failures first.</summary>
     public IReadOnlyList<ExceptionGroup> ToGroups() => _groups
         .Select(kv => new ExceptionGroup

@@ -127,6 +127,29 @@ public sealed class PoolSeriesBuilder
         }
     }
 
+    /// <summary>
+    /// Forgets samples more than <paramref name="keepSeconds"/> older than the newest one, and pools with none left:
+    /// a session that runs for days keeps a bounded window, not a growing list.
+    /// </summary>
+    public void Trim(double keepSeconds)
+    {
+        var newest = _pools.Values.Where(p => p.Samples.Count > 0).Select(p => p.Samples.Keys[^1]).DefaultIfEmpty(0).Max();
+        var before = newest - keepSeconds;
+        foreach (var (key, pool) in _pools.ToList())
+        {
+            while (pool.Samples.Count > 0 && pool.Samples.Keys[0] < before)
+            {
+                pool.Forget(pool.Samples.Values[0]);
+                pool.Samples.RemoveAt(0);
+            }
+
+            if (pool.Samples.Count == 0)
+            {
+                _pools.Remove(key);
+            }
+        }
+    }
+
     public IReadOnlyList<PoolSeries> Build(List<string> warnings)
     {
         var result = new List<PoolSeries>();
@@ -136,7 +159,8 @@ public sealed class PoolSeriesBuilder
 
             // The pending up-down counter reports change since attach; the level at attach is unknown but never
             // negative, so level >= reported - min(reported): a lower bound that is exact once the queue drains.
-            var minPending = samples.Where(s => s.PendingDelta is not null).Select(s => s.PendingDelta!.Value).DefaultIfEmpty(0).Min();
+            var minPending = samples.Where(s => s.PendingDelta is not null).Select(s => s.PendingDelta!.Value)
+                .Append(pool.ForgottenMinPending).Min();
             var pendingBaseline = Math.Min(0, minPending);
             if (pendingBaseline < 0)
             {
@@ -145,12 +169,12 @@ public sealed class PoolSeriesBuilder
 
             // Used/idle reported as changes since the session began: the same lower bound as pending requests. The
             // diagnosis anchors them to the heap's count of the pool when a snapshot follows the window.
-            var usedBaseline = Math.Min(0, samples.Where(s => s.UsedDelta is not null).Select(s => s.UsedDelta!.Value).DefaultIfEmpty(0).Min());
-            var idleBaseline = Math.Min(0, samples.Where(s => s.IdleDelta is not null).Select(s => s.IdleDelta!.Value).DefaultIfEmpty(0).Min());
-            var relativeLevels = samples.Any(s => s.UsedDelta is not null || s.IdleDelta is not null);
+            var usedBaseline = Math.Min(0, samples.Where(s => s.UsedDelta is not null).Select(s => s.UsedDelta!.Value).Append(pool.ForgottenMinUsed).Min());
+            var idleBaseline = Math.Min(0, samples.Where(s => s.IdleDelta is not null).Select(s => s.IdleDelta!.Value).Append(pool.ForgottenMinIdle).Min());
+            var relativeLevels = pool.ForgottenRelativeLevels || samples.Any(s => s.UsedDelta is not null || s.IdleDelta is not null);
 
-            double? timeouts = null, failed = null, created = null;
-            var sawOperations = false;
+            double? timeouts = pool.ForgottenTimeouts, failed = pool.ForgottenFailed, created = pool.ForgottenCreated;
+            var sawOperations = pool.ForgottenSawOperations;
             var output = new List<PoolSample>();
             foreach (var s in samples)
             {
@@ -214,6 +238,33 @@ public sealed class PoolSeriesBuilder
         public string Driver { get; } = driver;
         public string Name { get; } = name;
         public SortedList<double, MutableSample> Samples { get; } = new();
+
+        // What trimmed samples leave behind: cumulative counts go on from where they were, and the pending baseline
+        // (the lowest delta ever seen) does not move when its sample is forgotten.
+        public double ForgottenMinPending { get; private set; }
+        public double ForgottenMinUsed { get; private set; }
+        public double ForgottenMinIdle { get; private set; }
+        public bool ForgottenRelativeLevels { get; private set; }
+        public double? ForgottenTimeouts { get; private set; }
+        public double? ForgottenFailed { get; private set; }
+        public double? ForgottenCreated { get; private set; }
+        public bool ForgottenSawOperations { get; private set; }
+
+        public void Forget(MutableSample s)
+        {
+            ForgottenMinPending = Math.Min(ForgottenMinPending, s.PendingDelta ?? 0);
+            ForgottenMinUsed = Math.Min(ForgottenMinUsed, s.UsedDelta ?? 0);
+            ForgottenMinIdle = Math.Min(ForgottenMinIdle, s.IdleDelta ?? 0);
+            ForgottenRelativeLevels |= s.UsedDelta is not null || s.IdleDelta is not null;
+            ForgottenTimeouts = s.Timeouts ?? ForgottenTimeouts;
+            ForgottenFailed = s.FailedOperations ?? ForgottenFailed;
+            if (s.CreatedInInterval is not null)
+            {
+                ForgottenCreated = (ForgottenCreated ?? 0) + s.CreatedInInterval;
+            }
+
+            ForgottenSawOperations |= s.OperationsInInterval is not null;
+        }
 
         public MutableSample SampleAt(double time)
         {

@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using System.Diagnostics.Tracing;
 using DbDoctor.Drivers;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 using Microsoft.Diagnostics.NETCore.Client;
-using Microsoft.Diagnostics.Tracing;
 
 namespace DbDoctor.Telemetry;
 
@@ -16,7 +14,6 @@ public static class TelemetryCollector
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(3);
     private const long ExceptionKeyword = 0x8000;
     private const string RuntimeEventSource = "System.Runtime";
     private const string MetricsEventSource = "System.Diagnostics.Metrics";
@@ -25,50 +22,24 @@ public static class TelemetryCollector
         int pid, TelemetryOptions options, IProgress<TelemetryProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
-        DiagnosticSocket.EnsureAttachable(pid);
-
-        var (drivers, versionWarnings) = DriversOf(pid, options.Drivers);
-        var clientId = "dbdoctor-" + Guid.NewGuid().ToString("N");
-        var session = await StartSessionAsync(pid, options, drivers, clientId, ct).ConfigureAwait(false);
-        var listener = new TelemetryEventHandler(options.RefreshIntervalSeconds, drivers, clientId);
-        var clock = Stopwatch.StartNew();
-        EventPipeEventSource? source = null;
-        Task processing = Task.CompletedTask;
+        var session = await LiveTelemetrySession.StartAsync(pid, options, ct).ConfigureAwait(false);
+        TelemetryFacts facts;
         try
         {
-            source = new EventPipeEventSource(session.EventStream);
-            listener.Subscribe(source, options.IncludeExceptions);
-            processing = Task.Run(source.Process, CancellationToken.None);
-
-            while (clock.Elapsed < options.Duration && !ct.IsCancellationRequested && !processing.IsCompleted)
+            while (session.Elapsed < options.Duration && !ct.IsCancellationRequested && !session.Completion.IsCompleted)
             {
-                var wait = TimeSpan.FromMilliseconds(Math.Min(1000, Math.Max(1, (options.Duration - clock.Elapsed).TotalMilliseconds)));
-                await ((Task)Task.WhenAny(processing, Task.Delay(wait, ct))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                progress?.Report(listener.Progress(clock.Elapsed, options.Duration));
+                var wait = TimeSpan.FromMilliseconds(Math.Min(1000, Math.Max(1, (options.Duration - session.Elapsed).TotalMilliseconds)));
+                await ((Task)Task.WhenAny(session.Completion, Task.Delay(wait, ct))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                progress?.Report(session.Progress(options.Duration));
             }
         }
         finally
         {
-            await StopAsync(session).ConfigureAwait(false);
+            // A stream that ended before the window and before any cancel: the target is probably exiting.
+            facts = await session.StopAsync(expectedToRun: session.Elapsed < options.Duration && !ct.IsCancellationRequested).ConfigureAwait(false);
         }
 
-        // Stop flushes the remaining events; the stream then ends and Process returns.
-        var drained = await Task.WhenAny(processing, Task.Delay(StopTimeout, CancellationToken.None)).ConfigureAwait(false) == processing;
-        session.Dispose();
-        if (!drained)
-        {
-            source?.StopProcessing();
-            await Task.WhenAny(processing, Task.Delay(StopTimeout, CancellationToken.None)).ConfigureAwait(false);
-        }
-
-        var window = clock.Elapsed;
-        var streamEndedEarly = processing.IsCompleted && window < options.Duration && !ct.IsCancellationRequested;
-        var exited = streamEndedEarly ? await WaitForExitAsync(pid, ExitGrace).ConfigureAwait(false) : !IsAlive(pid);
-        // ToFacts closes the handler under its lock: a reader thread still running after the drain timeout can no longer
-        // change the facts, and the source is disposed once that thread is done with it.
-        var facts = listener.ToFacts(window, exited, processing.Exception?.GetBaseException());
-        DisposeWhenDone(source, processing);
-        return versionWarnings.Count == 0 ? facts : facts with { Warnings = [.. versionWarnings, .. facts.Warnings] };
+        return facts;
     }
 
     /// <summary>
@@ -98,24 +69,7 @@ public static class TelemetryCollector
         return (sources, warnings);
     }
 
-    private static void DisposeWhenDone(EventPipeEventSource? source, Task processing)
-    {
-        if (source is null)
-        {
-            return;
-        }
-
-        if (processing.IsCompleted)
-        {
-            source.Dispose();
-        }
-        else
-        {
-            _ = processing.ContinueWith(_ => source.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    private static async Task<EventPipeSession> StartSessionAsync(
+    internal static async Task<EventPipeSession> StartSessionAsync(
         int pid, TelemetryOptions options, IReadOnlyList<DriverTelemetrySource> drivers, string clientId, CancellationToken ct)
     {
         var client = new DiagnosticsClient(pid);
@@ -179,7 +133,7 @@ public static class TelemetryCollector
     }
 
     /// <summary>Stops the session; a target that already exited makes Stop throw, which is fine: nothing left to stop.</summary>
-    private static async Task StopAsync(EventPipeSession session)
+    internal static async Task StopAsync(EventPipeSession session)
     {
         try
         {
@@ -190,23 +144,6 @@ public static class TelemetryCollector
         {
             // The target is gone or the pipe closed; the events already read are kept.
         }
-    }
-
-    /// <summary>A runtime shutting down closes its sessions first and lingers a little: give it time to be gone.</summary>
-    private static async Task<bool> WaitForExitAsync(int pid, TimeSpan grace)
-    {
-        var clock = Stopwatch.StartNew();
-        while (IsAlive(pid))
-        {
-            if (clock.Elapsed > grace)
-            {
-                return false;
-            }
-
-            await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        return true;
     }
 
     /// <summary>A zombie counts as gone: it has exited, only its parent has not reaped it yet.</summary>

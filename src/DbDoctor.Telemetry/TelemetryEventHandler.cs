@@ -51,12 +51,38 @@ internal sealed class TelemetryEventHandler(int refreshSeconds, IReadOnlyList<Dr
         }
     }
 
+    /// <summary>Keeps only the samples of the last <paramref name="window"/> (see <see cref="PoolSeriesBuilder.Trim"/>).</summary>
+    public void Trim(TimeSpan window)
+    {
+        lock (_gate)
+        {
+            _pools.Trim(window.TotalSeconds);
+            _exceptions.Trim(window.TotalSeconds);
+        }
+    }
+
     /// <summary>Takes the facts and closes the handler: later events cannot change what was reported.</summary>
     public TelemetryFacts ToFacts(TimeSpan window, bool targetExited, Exception? readerFailure)
     {
         lock (_gate)
         {
             _closed = true;
+            return Build(window, targetExited, readerFailure);
+        }
+    }
+
+    /// <summary>The facts so far, for a session that keeps running (<c>watch</c>): the handler stays open.</summary>
+    public TelemetryFacts CurrentFacts(TimeSpan window, Exception? readerFailure)
+    {
+        lock (_gate)
+        {
+            return Build(window, targetExited: false, readerFailure);
+        }
+    }
+
+    private TelemetryFacts Build(TimeSpan window, bool targetExited, Exception? readerFailure)
+    {
+        {
             var warnings = new List<string>();
             var pools = _pools.Build(warnings);
             warnings.AddRange(_warnings);

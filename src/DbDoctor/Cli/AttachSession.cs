@@ -36,7 +36,18 @@ public static class AttachSession
             settings.Pid, new TelemetryOptions { Duration = settings.Duration }, status, ct).ConfigureAwait(false);
         status.Done();
         ct.ThrowIfCancellationRequested();
+        return await DiagnoseAsync(settings, telemetry, watch, ct).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// What follows the telemetry: the heap snapshot (unless --no-heap or the target exited), the server's idle timeout,
+    /// the sockets <paramref name="watch"/> saw (none without one), and the diagnosis of everything together.
+    /// <c>watch</c> calls this when a trigger fires, with the telemetry heard so far.
+    /// </summary>
+    public static async Task<Report> DiagnoseAsync(AttachSettings settings, TelemetryFacts telemetry, SocketWatch? watch, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(telemetry);
         var warnings = new List<string>();
         if (telemetry.TargetExited)
         {
@@ -78,7 +89,8 @@ public static class AttachSession
         var driversSeen = (heap?.Drivers.Select(d => d.Name) ?? []).Concat(telemetry.Pools.Select(p => p.Driver));
         var serverDriver = DriverCatalog.Default.ServerProbeFor(driversSeen);
         var (idleTimeout, idleTimeoutSource) = await ServerIdleTimeoutAsync(settings, serverDriver, warnings, ct).ConfigureAwait(false);
-        var sockets = await watch.StopAsync(DatabaseEndpoints.From(heap, telemetry, settings.ServerConnectionString, serverDriver?.Name)).ConfigureAwait(false);
+        var sockets = watch is null ? null
+            : await watch.StopAsync(DatabaseEndpoints.From(heap, telemetry, settings.ServerConnectionString, serverDriver?.Name)).ConfigureAwait(false);
 
         var report = Diagnoser.Diagnose(new DiagnosisInput
         {

@@ -65,4 +65,39 @@ public class PoolSeriesBuilderTests
 
         Assert.Empty(builder.Build([]));
     }
+
+    [Fact]
+    public void Trim_keeps_a_bounded_window_and_cumulative_counts_and_the_pending_baseline_survive_it()
+    {
+        var builder = new PoolSeriesBuilder();
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.npgsql.pending_requests", PoolTag, -2, null, 1.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.npgsql.timeouts", PoolTag, 4, null, 1.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.npgsql.create_time", PoolTag, null, 3, 1.0);
+        for (var t = 2; t <= 1000; t++)
+        {
+            builder.AddMetric("Npgsql", Npgsql, "db.client.connection.count", PoolTag + ",db.client.connection.state=used", 5, null, t);
+            builder.AddMetric("Npgsql", Npgsql, "db.client.connection.npgsql.pending_requests", PoolTag, 0, null, t);
+            builder.Trim(keepSeconds: 60);
+        }
+
+        var samples = Assert.Single(builder.Build([])).Samples;
+
+        Assert.Equal(61, samples.Count);
+        Assert.Equal(940, samples[0].Time);
+        Assert.All(samples, s => Assert.Equal(4, s.Timeouts));
+        Assert.All(samples, s => Assert.Equal(3, s.ConnectionsCreated));
+        Assert.All(samples, s => Assert.Equal(2, s.PendingRequests)); // still lifted by the -2 seen at t=1
+    }
+
+    [Fact]
+    public void Trim_forgets_pools_not_heard_of_within_the_window()
+    {
+        var builder = new PoolSeriesBuilder();
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.max", "db.client.connection.pool.name=old", 10, null, 1.0);
+        builder.AddMetric("Npgsql", Npgsql, "db.client.connection.max", PoolTag, 10, null, 100.0);
+
+        builder.Trim(keepSeconds: 60);
+
+        Assert.StartsWith("Host=db;", Assert.Single(builder.Build([])).Name, StringComparison.Ordinal);
+    }
 }
