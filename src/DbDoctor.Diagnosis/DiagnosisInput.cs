@@ -22,4 +22,7 @@ public sealed record DiagnosisInput
 
     /// <summary>Where that timeout came from: "--server-idle-timeout 60s" or the server's own answer.</summary>
     public string? ServerIdleTimeoutSource { get; init; }
+
+    /// <summary>The server's own view of the heap connections' sessions (attach --server); null when not asked.</summary>
+    public ServerSessionFacts? ServerSessions { get; init; }
 }

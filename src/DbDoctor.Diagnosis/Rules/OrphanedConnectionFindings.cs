@@ -76,7 +76,10 @@ internal static class OrphanedConnectionFindings
             yield return "Transaction states: " + Text.Tally(transactionStates, max);
             if (words.ServerSessionStateLabel is { } label)
             {
-                yield return label + ": " + Text.Tally(connections.Select(words.ServerSessionState), max);
+                // What the server said, where it was asked (--server); the driver's reading of the heap state otherwise.
+                var server = context.Input.ServerSessions;
+                yield return label + ": " + Text.Tally(
+                    connections.Select(c => ServerSessionEvidence.Asked(server, c) ? ServerSessionEvidence.StateOf(server!, c.ServerPid!.Value) : words.ServerSessionState(c)), max);
             }
         }
 
@@ -90,6 +93,11 @@ internal static class OrphanedConnectionFindings
         if (pids.Count > 0)
         {
             yield return words.ServerPidLabel + ": " + Text.List(pids, max);
+        }
+
+        if (ServerSessionEvidence.Line(context.Input.ServerSessions, connections, max) is { } serverLine)
+        {
+            yield return serverLine;
         }
 
         var sql = connections.Select(c => c.Sql).OfType<string>()

@@ -1,29 +1,19 @@
 using DbDoctor.Model;
+using DbDoctor.Model.Facts;
 using Npgsql;
 
 namespace DbDoctor.Drivers;
 
 /// <summary>
-/// Asks a PostgreSQL server for the timeouts after which it closes idle sessions, over one short unpooled connection.
-/// The answer is the effective value for the connecting role and database (ALTER ROLE/DATABASE ... SET apply).
+/// Asks a PostgreSQL server, over one short unpooled connection per question, for the timeouts after which it closes
+/// idle sessions (the effective values for the connecting role and database: ALTER ROLE/DATABASE ... SET apply) and
+/// for its view of the target's sessions (<see cref="NpgsqlServerSessions"/>).
 /// </summary>
 internal sealed class NpgsqlServerProbe : ServerProbe
 {
     public override async Task<ServerTimeouts> AskAsync(string connectionString, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(connectionString);
-        var redacted = ConnectionStrings.Redact(connectionString);
-        NpgsqlConnectionStringBuilder builder;
-        try
-        {
-            // A probe must not leave a pool of its own behind, nor wait the default 15 s for a dead host.
-            builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5, CommandTimeout = 5 };
-        }
-        catch (ArgumentException e)
-        {
-            throw new DbDoctorInputException($"The --server connection string '{redacted}' is not valid for PostgreSQL: {Redacted(e.Message, connectionString)}");
-        }
-
+        var builder = Builder(connectionString);
         try
         {
             await using var connection = new NpgsqlConnection(builder.ConnectionString);
@@ -41,9 +31,43 @@ internal sealed class NpgsqlServerProbe : ServerProbe
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
         {
-            throw new DbDoctorInputException($"Could not ask the server '{redacted}' for its idle timeouts: {Redacted(e.Message, connectionString)}", e);
+            throw Failed("for its idle timeouts", connectionString, e);
         }
     }
+
+    public override async Task<ServerSessionFacts?> ReadSessionsAsync(string connectionString, IReadOnlyCollection<int> serverPids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(serverPids);
+        var builder = Builder(connectionString);
+        try
+        {
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await NpgsqlServerSessions.ReadAsync(connection, serverPids, $"{NpgsqlServerSessions.View} on {Endpoint(builder)}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            throw Failed($"for its view of the sessions ({NpgsqlServerSessions.View})", connectionString, e);
+        }
+    }
+
+    private static NpgsqlConnectionStringBuilder Builder(string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        try
+        {
+            // A probe must not leave a pool of its own behind, nor wait the default 15 s for a dead host.
+            return new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5, CommandTimeout = 5 };
+        }
+        catch (ArgumentException e)
+        {
+            throw new DbDoctorInputException(
+                $"The --server connection string '{ConnectionStrings.Redact(connectionString)}' is not valid for PostgreSQL: {Redacted(e.Message, connectionString)}");
+        }
+    }
+
+    private static DbDoctorInputException Failed(string what, string connectionString, Exception e) =>
+        new($"Could not ask the server '{ConnectionStrings.Redact(connectionString)}' {what}: {Redacted(e.Message, connectionString)}", e);
 
     private static async Task<string?> ShowAsync(NpgsqlConnection connection, string setting, CancellationToken cancellationToken)
     {

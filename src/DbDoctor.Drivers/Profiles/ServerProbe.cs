@@ -1,3 +1,5 @@
+using DbDoctor.Model.Facts;
+
 namespace DbDoctor.Drivers;
 
 /// <summary>What the database server says about closing idle sessions. Null seconds = the setting is off (0) or unknown.</summary>
@@ -18,10 +20,18 @@ public sealed record ServerTimeouts
 }
 
 /// <summary>
-/// How to ask a driver's database server after how long it closes idle sessions (`--server`), over one short
-/// connection that leaves no pool behind. Expected failures are a <see cref="DbDoctor.Model.DbDoctorInputException"/>.
+/// How to ask a driver's database server (`--server`) after how long it closes idle sessions, and how it sees the
+/// sessions of the target's connections, each over one short connection that leaves no pool behind. Expected failures
+/// are a <see cref="DbDoctor.Model.DbDoctorInputException"/>.
 /// </summary>
 public abstract class ServerProbe
 {
     public abstract Task<ServerTimeouts> AskAsync(string connectionString, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The server's own view of the sessions with these server process ids (only those: other clients' sessions and
+    /// their SQL are none of dbdoctor's business). Null when the driver's server lists no sessions.
+    /// </summary>
+    public virtual Task<ServerSessionFacts?> ReadSessionsAsync(string connectionString, IReadOnlyCollection<int> serverPids, CancellationToken cancellationToken) =>
+        Task.FromResult<ServerSessionFacts?>(null);
 }

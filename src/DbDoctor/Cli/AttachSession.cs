@@ -89,6 +89,7 @@ public static class AttachSession
         var driversSeen = (heap?.Drivers.Select(d => d.Name) ?? []).Concat(telemetry.Pools.Select(p => p.Driver));
         var serverDriver = DriverCatalog.Default.ServerProbeFor(driversSeen);
         var (idleTimeout, idleTimeoutSource) = await ServerIdleTimeoutAsync(settings, serverDriver, warnings, ct).ConfigureAwait(false);
+        var serverSessions = await ServerSessionsAsync(settings, serverDriver, heap, warnings, ct).ConfigureAwait(false);
         var sockets = watch is null ? null
             : await watch.StopAsync(DatabaseEndpoints.From(heap, telemetry, settings.ServerConnectionString, serverDriver?.Name)).ConfigureAwait(false);
 
@@ -100,6 +101,7 @@ public static class AttachSession
             Sockets = sockets,
             ServerIdleTimeoutSeconds = idleTimeout,
             ServerIdleTimeoutSource = idleTimeoutSource,
+            ServerSessions = serverSessions,
         });
 
         return report with
@@ -135,6 +137,32 @@ public static class AttachSession
             // The server is optional evidence: the diagnosis goes on without it and says so.
             warnings.Add(e.Message);
             return (null, null);
+        }
+    }
+
+    /// <summary>The server's view of the sessions of the heap's connections of the --server driver, joined later by server pid.</summary>
+    private static async Task<ServerSessionFacts?> ServerSessionsAsync(
+        AttachSettings settings, DriverProfile? serverDriver, HeapFacts? heap, List<string> warnings, CancellationToken ct)
+    {
+        if (settings.ServerConnectionString is null || serverDriver?.Server is not { } probe || heap is null)
+        {
+            return null;
+        }
+
+        var pids = heap.Connections.Where(c => c.Driver == serverDriver.Name).Select(c => c.ServerPid).OfType<int>().Distinct().ToList();
+        if (pids.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await probe.ReadSessionsAsync(settings.ServerConnectionString, pids, ct).ConfigureAwait(false);
+        }
+        catch (DbDoctorInputException e)
+        {
+            warnings.Add(e.Message);
+            return null;
         }
     }
 
