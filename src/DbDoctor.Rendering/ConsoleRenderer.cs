@@ -56,7 +56,7 @@ public sealed class ConsoleRenderer : ReportRenderer
         }
 
         var hasProblems = report.Findings.Any(f => Severities.Rank(f.Severity) <= Severities.Rank(Severities.Warning));
-        var color = hasProblems ? Color.Red : report.Snapshot is { Incomplete: true } ? Color.Yellow : Color.Green;
+        var color = hasProblems ? Color.Red : report.Snapshot is { Incomplete: true } || report.Inconclusive is not null ? Color.Yellow : Color.Green;
         console.Write(new Text(Verdict.Of(report), new Style(color, decoration: Decoration.Bold)));
         console.WriteLine();
     }

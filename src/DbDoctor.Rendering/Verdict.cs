@@ -17,6 +17,11 @@ public static class Verdict
             return "No verdict: the heap could only partly be read (see the warnings)";
         }
 
+        if (problems.Count == 0 && report.Inconclusive is { } reason)
+        {
+            return "No verdict: " + reason;
+        }
+
         if (problems.Count == 0)
         {
             return notes == 0 ? "No problems found" : $"No problems found ({Wording.Count(notes, "note")})";

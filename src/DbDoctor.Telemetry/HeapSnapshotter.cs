@@ -49,8 +49,16 @@ public static class HeapSnapshotter
     private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    /// <summary>How long a cancelled snapshot waits for the runtime to finish the dump it already started.</summary>
+    public static readonly TimeSpan CancelledWriteSettleLimit = TimeSpan.FromSeconds(20);
+
     /// <param name="keepPath">Where to keep the dump; null writes it to a private temporary directory deleted on Dispose.</param>
-    public static HeapSnapshot Write(int pid, string? keepPath)
+    /// <param name="ct">
+    /// Cancels the wait, not the dump: the target's runtime goes on writing whatever dbdoctor does, so a cancelled
+    /// snapshot waits (up to <see cref="CancelledWriteSettleLimit"/>) for it to finish, then removes its folder and
+    /// throws <see cref="OperationCanceledException"/>.
+    /// </param>
+    public static async Task<HeapSnapshot> WriteAsync(int pid, string? keepPath, CancellationToken ct)
     {
         DiagnosticSocket.EnsureAttachable(pid);
 
@@ -81,7 +89,18 @@ public static class HeapSnapshotter
         {
             using var pauseWatch = new StopStateWatcher(pid);
             var clock = Stopwatch.StartNew();
-            new DiagnosticsClient(pid).WriteDump(DumpType.WithHeap, path, logDumpGeneration: false);
+            var writing = new DiagnosticsClient(pid).WriteDumpAsync(DumpType.WithHeap, path, logDumpGeneration: false, CancellationToken.None);
+            try
+            {
+                await writing.WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Removing the folder while createdump still writes could race with it creating the file: let it finish.
+                await Task.WhenAny(writing, Task.Delay(CancelledWriteSettleLimit, CancellationToken.None)).ConfigureAwait(false);
+                throw;
+            }
+
             clock.Stop();
             var observedPause = pauseWatch.Finish();
 
@@ -99,21 +118,21 @@ public static class HeapSnapshotter
         }
         catch (Exception e) when (e is ServerErrorException or ServerNotAvailableException or UnauthorizedAccessException or IOException)
         {
-            if (privateDirectory is not null)
-            {
-                Directory.Delete(privateDirectory, recursive: true);
-            }
-
+            DeletePrivateDirectory(privateDirectory);
             throw new DbDoctorInputException($"Process {pid} could not write a heap dump: {e.Message}", e);
         }
         catch
         {
-            if (privateDirectory is not null)
-            {
-                Directory.Delete(privateDirectory, recursive: true);
-            }
-
+            DeletePrivateDirectory(privateDirectory);
             throw;
+        }
+    }
+
+    private static void DeletePrivateDirectory(string? privateDirectory)
+    {
+        if (privateDirectory is not null && Directory.Exists(privateDirectory))
+        {
+            Directory.Delete(privateDirectory, recursive: true);
         }
     }
 

@@ -46,13 +46,13 @@ public sealed class AttachTelemetryTests(PostgresServer server)
     }
 
     [Fact]
-    public void A_snapshot_of_a_process_that_is_not_dotnet_is_refused()
+    public async Task A_snapshot_of_a_process_that_is_not_dotnet_is_refused()
     {
         // The CLI refuses such a pid before the window (Cli/AttachBadInputTests); the snapshotter must refuse it on its own too.
         using var notDotNet = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
         try
         {
-            var refused = Assert.Throws<DbDoctorInputException>(() => HeapSnapshotter.Write(notDotNet.Id, null));
+            var refused = await Assert.ThrowsAsync<DbDoctorInputException>(() => HeapSnapshotter.WriteAsync(notDotNet.Id, null, CancellationToken.None));
             Assert.DoesNotContain("Exception", refused.Message, StringComparison.Ordinal);
         }
         finally
@@ -68,7 +68,7 @@ public sealed class AttachTelemetryTests(PostgresServer server)
         using var app = await StartLeakUnderLoadAsync(UniqueApplicationName());
         string path;
         string directory;
-        using (var snapshot = HeapSnapshotter.Write(app.Pid, null))
+        using (var snapshot = await HeapSnapshotter.WriteAsync(app.Pid, null, CancellationToken.None))
         {
             path = snapshot.Path;
             directory = Path.GetDirectoryName(path)!;

@@ -26,6 +26,12 @@ public sealed record Report
 
     /// <summary>Caveats: what could not be read or checked.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>
+    /// Why DbDoctor could not look (for example: the target exited before its heap could be read). Null when it
+    /// could. Without a problem found, such a report is "no verdict", never "healthy".
+    /// </summary>
+    public string? Inconclusive { get; init; }
 }
 
 public sealed record PoolReport

@@ -68,9 +68,8 @@ public static class AttachSession
         {
             var progress = new StderrProgress();
             progress.Report("writing a heap snapshot (the target pauses while the runtime writes it)...");
-            using var snapshot = HeapSnapshotter.Write(settings.Pid, settings.KeepDumpPath);
-            // Ctrl+C during the analysis: remove the snapshot at once, even if the process is then torn down.
-            using var cleanup = ct.Register(snapshot.Dispose);
+            // Ctrl+C here: the snapshot and the analysis end cancelled, and leaving this scope removes the dump.
+            using var snapshot = await HeapSnapshotter.WriteAsync(settings.Pid, settings.KeepDumpPath, ct).ConfigureAwait(false);
             pauseSeconds = snapshot.TargetPause.TotalSeconds;
             pauseIsUpperBound = !snapshot.PauseMeasured;
             progress.Report($"snapshot written; target paused {pauseSeconds:0.00} s; analysing...");
@@ -111,6 +110,10 @@ public static class AttachSession
                 ? null
                 : report.Snapshot with { TargetPauseSeconds = pauseSeconds, TargetPauseIsUpperBound = pauseIsUpperBound, DumpPath = keptDump },
             Warnings = [.. warnings, .. report.Warnings],
+            // A target that died before it could be looked at is not a healthy one.
+            Inconclusive = telemetry.TargetExited && heap is null
+                ? $"the target (process {settings.Pid}) exited during the observation window, before its heap could be read"
+                : null,
         };
     }
 

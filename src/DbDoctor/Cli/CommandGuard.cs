@@ -15,15 +15,17 @@ public static class CommandGuard
         {
             return await body(cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C wins over whatever the interruption broke on its way out (a dump cut short, a worker killed):
+            // the user asked to stop, and the snapshot's own cleanup has already run.
+            await Console.Error.WriteLineAsync("dbdoctor: cancelled.").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
         catch (DbDoctorInputException ex)
         {
             await Console.Error.WriteLineAsync($"dbdoctor: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.BadInput;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync("dbdoctor: cancelled.").ConfigureAwait(false);
-            return ExitCodes.Cancelled;
         }
 #pragma warning disable CA1031 // The last line of defence: a user must never see a raw stack trace.
         catch (Exception ex)

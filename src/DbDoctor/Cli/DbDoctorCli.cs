@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DbDoctor.Commands;
+using DbDoctor.Telemetry;
 
 namespace DbDoctor.Cli;
 
@@ -23,7 +24,14 @@ public static class DbDoctorCli
         var parseResult = BuildRootCommand().Parse(args);
 
         // Our actions turn expected failures into exit codes themselves; the default handler would print stack traces.
-        var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        // On Ctrl+C System.CommandLine cancels the token, then ends the process after ProcessTerminationTimeout (2 s by
+        // default) with 130 and nothing printed. A cancelled snapshot waits for the runtime to finish its dump before
+        // removing it, so the action gets that long and a margin to say "cancelled" and clean up itself.
+        var configuration = new InvocationConfiguration
+        {
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = HeapSnapshotter.CancelledWriteSettleLimit + TimeSpan.FromSeconds(10),
+        };
         return await parseResult.InvokeAsync(configuration).ConfigureAwait(false);
     }
 }

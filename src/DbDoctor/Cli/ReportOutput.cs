@@ -19,16 +19,7 @@ public static class ReportOutput
         var text = renderer.Render(report);
         if (output is null)
         {
-            try
-            {
-                await Console.Out.WriteAsync(text).ConfigureAwait(false);
-                await Console.Out.FlushAsync().ConfigureAwait(false);
-            }
-            catch (IOException ex)
-            {
-                // A full disk, /dev/full, a closed pipe: the report could not be delivered, which is an output problem, not a bug.
-                throw new DbDoctorInputException($"Cannot write the report to standard output: {ex.Message}", ex);
-            }
+            await StandardOutput.WriteAsync(text).ConfigureAwait(false);
         }
         else
         {
@@ -45,15 +36,19 @@ public static class ReportOutput
         var exitCode = ExitCodeFor(report);
         if (exitCode == ExitCodes.BadInput)
         {
-            await Console.Error.WriteLineAsync("dbdoctor: the heap could only partly be read, so the report cannot say the target is healthy (see its warnings).").ConfigureAwait(false);
+            var why = report.Inconclusive ?? "the heap could only partly be read";
+            await Console.Error.WriteLineAsync($"dbdoctor: no verdict: {why}, so the report cannot say the target is healthy (see its warnings).").ConfigureAwait(false);
         }
 
         return exitCode;
     }
 
-    /// <summary>A damaged heap with no finding is not a healthy one: exit 2, the input could not be fully used.</summary>
+    /// <summary>
+    /// A damaged heap, or a target DbDoctor could not look at, with no finding is not a healthy one: exit 2, the
+    /// input could not be fully used.
+    /// </summary>
     public static int ExitCodeFor(Report report) =>
         report.Findings.Any(f => f.Severity is Severities.Error or Severities.Warning) ? ExitCodes.Findings
-        : report.Snapshot is { Incomplete: true } ? ExitCodes.BadInput
+        : report.Snapshot is { Incomplete: true } || report.Inconclusive is not null ? ExitCodes.BadInput
         : ExitCodes.Healthy;
 }

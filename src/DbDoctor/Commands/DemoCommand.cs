@@ -28,7 +28,7 @@ public static class DemoCommand
                 progress.Report("starting the SQLite demo app (2 leaked transactions, 3 undisposed readers, 6 tenant pools)...");
                 await using var app = await DemoApp.StartAsync("sqlite-mixed", work.FullName, token).ConfigureAwait(false);
                 progress.Report($"demo app running as pid {app.Pid}; writing a heap snapshot...");
-                using var snapshot = HeapSnapshotter.Write(app.Pid, keepPath: null);
+                using var snapshot = await HeapSnapshotter.WriteAsync(app.Pid, keepPath: null, token).ConfigureAwait(false);
                 progress.Report($"snapshot written (target paused {snapshot.TargetPause.TotalSeconds:0.0} s); analysing...");
                 var options = new HeapAnalysisOptions { MaxSqlLength = parse.GetValue(output.MaxSql) };
                 var facts = await IsolatedHeapAnalysis.AnalyzeDumpAsync(snapshot.Path, options, progress, WorkerLaunch.Current(), token).ConfigureAwait(false);

@@ -18,7 +18,7 @@ public static class PsCommand
         {
             var processes = ProcessLister.List();
             var text = parse.GetValue(json) ? AsJson(processes) : AsTable(processes);
-            await Console.Out.WriteAsync(text).ConfigureAwait(false);
+            await StandardOutput.WriteAsync(text).ConfigureAwait(false);
             return 0;
         }, ct));
         return command;

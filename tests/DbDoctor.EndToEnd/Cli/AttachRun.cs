@@ -34,6 +34,13 @@ public sealed partial class AttachRun
     {
         var cli = await DbDoctorCli.RunAsync(
             ["attach", pid.ToString(CultureInfo.InvariantCulture), "--format", "json", .. options], timeout: null, environment);
+        return From(cli);
+    }
+
+    /// <summary>The report of a run started some other way (for example a <see cref="WatchedCli"/>).</summary>
+    public static AttachRun From(CliResult cli)
+    {
+        ArgumentNullException.ThrowIfNull(cli);
         using var document = cli.ParseStdoutJson();
         return new AttachRun(cli, document.RootElement.Clone());
     }

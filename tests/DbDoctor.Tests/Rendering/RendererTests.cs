@@ -17,7 +17,7 @@ public class RendererTests
         Assert.Equal("schema", first.Name);
         Assert.Equal("dbdoctor/report@1", first.Value.GetString());
         Assert.Equal(
-            ["schema", "target", "drivers", "pools", "findings", "telemetry", "snapshot", "warnings"],
+            ["schema", "target", "drivers", "pools", "findings", "telemetry", "snapshot", "warnings", "inconclusive"],
             root.EnumerateObject().Select(p => p.Name));
 
         var findings = root.GetProperty("findings").EnumerateArray().ToList();
@@ -144,6 +144,22 @@ public class RendererTests
         };
 
         Assert.Equal("2 problems found: 1 exhausted pool, 10 possibly leaked connections", Verdict.Of(report));
+    }
+
+    [Fact]
+    public void Verdict_of_a_report_that_could_not_look_is_no_verdict_unless_a_problem_was_seen()
+    {
+        const string Why = "the target (process 1) exited during the observation window, before its heap could be read";
+        var inconclusive = SampleReports.Healthy() with { Inconclusive = Why };
+        var withLeak = inconclusive with
+        {
+            Findings = [new Finding { Kind = FindingKinds.LeakedConnection, Severity = Severities.Warning, Driver = "Npgsql", Count = 3, Title = "t", Advice = "a" }],
+        };
+
+        Assert.Equal("No verdict: " + Why, Verdict.Of(inconclusive));
+        Assert.Equal("No verdict: " + Why, new ConsoleRenderer().Render(inconclusive).Split('\n')[1].TrimEnd());
+        Assert.Contains("**No verdict: " + Why + "**", new MarkdownRenderer().Render(inconclusive), StringComparison.Ordinal);
+        Assert.Equal("1 problem found: 3 possibly leaked connections", Verdict.Of(withLeak));
     }
 
     private static int UnescapedPipes(string row) =>
