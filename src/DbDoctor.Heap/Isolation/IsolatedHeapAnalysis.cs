@@ -57,6 +57,8 @@ public static class IsolatedHeapAnalysis
         start.ArgumentList.Add(options.MaxSqlLength.ToString(CultureInfo.InvariantCulture));
         // A stack overflow or crash of the worker must not write a core file of dbdoctor next to the user's dump.
         start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
+        // Nor may a killed worker (timeout, Ctrl+C) leave its diagnostic socket and debugger pipes in TMPDIR: it needs neither.
+        start.Environment["DOTNET_EnableDiagnostics"] = "0";
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the analysis worker {worker.FileName}.");
         process.StandardInput.Close();

@@ -20,11 +20,11 @@ public sealed class AttachFaultTests(PostgresServer server) : IDisposable
 
     private static string UniqueApplicationName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..30];
 
-    private List<string> LeftInTmp() =>
+    /// <summary>What is in TMPDIR besides the target's own diagnostic socket and debugger pipes (a killed worker's count).</summary>
+    private List<string> LeftInTmp(int targetPid) =>
         Directory.EnumerateFileSystemEntries(tmp)
-            .Select(Path.GetFileName)
-            .Where(n => !n!.StartsWith("dotnet-diagnostic-", StringComparison.Ordinal) && !n.StartsWith("clr-debug-pipe-", StringComparison.Ordinal))
-            .Select(n => n!)
+            .Select(p => Path.GetFileName(p))
+            .Where(n => !n.StartsWith($"dotnet-diagnostic-{targetPid}-", StringComparison.Ordinal) && !n.StartsWith($"clr-debug-pipe-{targetPid}-", StringComparison.Ordinal))
             .ToList();
 
     [Theory]
@@ -48,7 +48,7 @@ public sealed class AttachFaultTests(PostgresServer server) : IDisposable
         Assert.Equal("", result.Stdout);
 
         // dbdoctor exits only after its cleanup: the snapshot folder and the worker's scratch folder are already gone.
-        Assert.True(LeftInTmp().Count == 0, "left behind in TMPDIR: " + string.Join(", ", LeftInTmp()));
+        Assert.True(LeftInTmp(app.Pid).Count == 0, "left behind in TMPDIR: " + string.Join(", ", LeftInTmp(app.Pid)));
         Assert.False(app.HasExited, $"the target died: {app.Stderr}");
         Assert.Equal(0, app.Stop(TimeSpan.FromSeconds(10)));
     }
@@ -79,7 +79,7 @@ public sealed class AttachFaultTests(PostgresServer server) : IDisposable
         }
 
         Assert.DoesNotContain("internal error", run.Cli.Stderr, StringComparison.Ordinal);
-        Assert.True(LeftInTmp().Count == 0, "left behind in TMPDIR: " + string.Join(", ", LeftInTmp()));
+        Assert.True(LeftInTmp(app.Pid).Count == 0, "left behind in TMPDIR: " + string.Join(", ", LeftInTmp(app.Pid)));
 
         // It stopped at the death, not at the end of the 20 s window.
         Assert.True(run.Cli.Duration < TimeSpan.FromSeconds(20), run.Summary());
