@@ -83,6 +83,13 @@ public static class DiagnosticSocket
                     $"No permission to inspect process {pid}: run dbdoctor as the same user as the target (or as root).");
             }
 
+            if (TargetTempDirectory.WithSocketOf(pid) is { } theirs && Path.GetFullPath(theirs) != Path.GetFullPath(Directory))
+            {
+                throw new DbDoctorInputException(
+                    $"Process {pid} has no diagnostic socket in {Directory}, but its temporary folder {theirs} holds one: " +
+                    $"run dbdoctor with TMPDIR={theirs} (tool and target must share TMPDIR).");
+            }
+
             throw new DbDoctorInputException(
                 $"Process {pid} is not an attachable .NET process: it has no diagnostic socket in {Directory} " +
                 "(not .NET, DOTNET_EnableDiagnostics=0, or a different TMPDIR).");

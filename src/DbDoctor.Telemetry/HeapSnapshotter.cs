@@ -64,6 +64,10 @@ public static class HeapSnapshotter
 
         string? privateDirectory = null;
         string path;
+        // The dump is written by the target's runtime, as the target's user: root snapshotting another user's process
+        // lends that user the private folder for the write and takes it back before reading the dump.
+        var (self, target) = (ProcessOwner.Current(), ProcessOwner.Of(pid));
+        var lendTo = self is { IsRoot: true } && target is not null && target != self ? target : null;
         if (keepPath is null)
         {
             // 0700: a heap dump holds every secret the process has in memory (passwords, tokens, data).
@@ -72,6 +76,8 @@ public static class HeapSnapshotter
             {
                 File.SetUnixFileMode(privateDirectory, OwnerOnlyDirectory);
             }
+
+            lendTo?.Own(privateDirectory);
 
             path = System.IO.Path.Combine(privateDirectory, $"dbdoctor-{pid}.dmp");
         }
@@ -103,6 +109,11 @@ public static class HeapSnapshotter
 
             clock.Stop();
             var observedPause = pauseWatch.Finish();
+            if (lendTo is not null && privateDirectory is not null)
+            {
+                // Folder first: from then on the target's user can no longer replace the file it wrote.
+                TakeBack(self!, privateDirectory, path);
+            }
 
             if (!File.Exists(path))
             {
@@ -119,13 +130,36 @@ public static class HeapSnapshotter
         catch (Exception e) when (e is ServerErrorException or ServerNotAvailableException or UnauthorizedAccessException or IOException)
         {
             DeletePrivateDirectory(privateDirectory);
-            throw new DbDoctorInputException($"Process {pid} could not write a heap dump: {e.Message}", e);
+            var hint = target is not null && target != self && keepPath is not null
+                ? $" (the target runs as user {target.Uid} and writes the dump itself: --keep-dump needs a folder that user can write to)"
+                : target is not null && target != self
+                    ? $" (the target runs as user {target.Uid} and writes the dump itself: run dbdoctor as that user or as root, with a TMPDIR that user can reach)"
+                    : "";
+            throw new DbDoctorInputException($"Process {pid} could not write a heap dump: {e.Message.TrimEnd()}{hint}", e);
         }
         catch
         {
             DeletePrivateDirectory(privateDirectory);
             throw;
         }
+    }
+
+    /// <summary>Gives the lent folder and the dump back to dbdoctor's user, refusing anything but a plain file.</summary>
+    private static void TakeBack(ProcessOwner self, string privateDirectory, string path)
+    {
+        self.Own(privateDirectory);
+        var written = new FileInfo(path);
+        if (!written.Exists)
+        {
+            return;
+        }
+
+        if (written.LinkTarget is not null || written.Attributes.HasFlag(FileAttributes.ReparsePoint))
+        {
+            throw new DbDoctorInputException($"The dump at {path} is not a plain file (a symbolic link was put in its place): refused.");
+        }
+
+        self.Own(path);
     }
 
     private static void DeletePrivateDirectory(string? privateDirectory)

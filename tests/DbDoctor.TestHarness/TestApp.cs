@@ -79,11 +79,17 @@ public sealed class TestApp : IDisposable
     /// <param name="handshakeTimeout">How long the app may take to set its failure up (<see cref="DefaultHandshakeTimeout"/>; more for big heaps).</param>
     /// <param name="environment">Variables to set for the app (e.g. a private TMPDIR, where its diagnostic socket then lives).</param>
     /// <param name="build">A cell of the target matrix (<see cref="TestAppMatrix"/>); null: the test app built with the solution.</param>
+    /// <param name="asUser">Run the app as this user (setpriv execs it, so <see cref="Pid"/> stays the app's); null: as the tests' user.</param>
     public static async Task<TestApp> StartAsync(
         string scenario, IEnumerable<string> arguments, TimeSpan? handshakeTimeout = null, IReadOnlyDictionary<string, string>? environment = null,
-        TestAppBuild? build = null)
+        TestAppBuild? build = null, string? asUser = null)
     {
         var (program, prefix) = build?.Command ?? (ChildProcess.DotnetHost, [DllPath]);
+        if (asUser is not null)
+        {
+            (program, prefix) = ("setpriv", ["--reuid", asUser, "--regid", asUser, "--init-groups", "--", program, .. prefix]);
+        }
+
         var info = ChildProcess.StartInfo(program, [.. prefix, scenario, .. arguments]);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
