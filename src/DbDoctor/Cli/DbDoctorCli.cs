@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using DbDoctor.Commands;
+using DbDoctor.Model;
 using DbDoctor.Telemetry;
 
 namespace DbDoctor.Cli;
@@ -16,12 +18,19 @@ public static class DbDoctorCli
         root.Subcommands.Add(AttachCommand.Create());
         root.Subcommands.Add(PsCommand.Create());
         root.Subcommands.Add(AnalysisWorkerCommand.Create());
+        UsageErrors.AddExitCodesToHelp(root);
         return root;
     }
 
     public static async Task<int> RunAsync(string[] args)
     {
         var parseResult = BuildRootCommand().Parse(args);
+        if (parseResult.Action is ParseErrorAction)
+        {
+            // Not the library's default (all errors and the whole help on stdout): two lines on stderr, exit 1.
+            await Console.Error.WriteLineAsync(UsageErrors.Text(parseResult)).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
 
         // Our actions turn expected failures into exit codes themselves; the default handler would print stack traces.
         // On Ctrl+C System.CommandLine cancels the token, then ends the process after ProcessTerminationTimeout (2 s by

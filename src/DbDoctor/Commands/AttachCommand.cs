@@ -12,7 +12,7 @@ public static class AttachCommand
 {
     public static Command Create()
     {
-        var pid = new Argument<int>("pid") { Description = "Process id of a running .NET process (see dbdoctor ps)." };
+        var pid = new Argument<int>("pid") { Description = "Process id of a running .NET process (see dbdoctor ps).", CustomParser = ProcessIdParser.Parse };
         var duration = DurationOption.Create("--duration", "How long to listen to the pool telemetry, e.g. 10s, 1m. Default: 10s.", null, TimeSpan.FromSeconds(1));
         var noHeap = new Option<bool>("--no-heap") { Description = "Skip the heap snapshot: telemetry only, the target is never paused." };
         var keepDump = new Option<FileInfo?>("--keep-dump") { HelpName = "path", Description = "Keep the heap snapshot at this path instead of deleting it." };
