@@ -44,13 +44,18 @@ public sealed class MariaDbServer : IDisposable
         try
         {
             Port = FreeTcpPort();
+            // A temporary directory of its own: bootstraps running at once (other test classes, other checkouts) name
+            // their temporary tables after the process id and collide in a shared /tmp.
+            var temporaryDirectory = Path.Combine(rootDirectory, "tmp");
+            Directory.CreateDirectory(temporaryDirectory);
             GiveToMysqlUser(rootDirectory);
-            Run(InstallProgram, "--no-defaults", "--datadir=" + dataDirectory, "--user=mysql",
+            Run(InstallProgram, "--no-defaults", "--datadir=" + dataDirectory, "--tmpdir=" + temporaryDirectory, "--user=mysql",
                 "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve");
 
             var options = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["datadir"] = dataDirectory,
+                ["tmpdir"] = temporaryDirectory,
                 ["port"] = Port.ToString(CultureInfo.InvariantCulture),
                 ["bind-address"] = "127.0.0.1",
                 ["socket"] = Path.Combine(rootDirectory, "mariadb.sock"),

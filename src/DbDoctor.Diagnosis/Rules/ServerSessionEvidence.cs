@@ -1,4 +1,5 @@
 using System.Globalization;
+using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 
 namespace DbDoctor.Diagnosis.Rules;
@@ -55,6 +56,11 @@ internal static class ServerSessionEvidence
         if (server.SecondsSince(session.TransactionStart) is { } inTransaction)
         {
             details.Add("transaction open " + Text.Duration(inTransaction));
+        }
+
+        if (session.RowsLocked is { } rows)
+        {
+            details.Add(Wording.Count((int)Math.Min(rows, int.MaxValue), "row") + " locked");
         }
 
         // The heap may have lost the last command (it was garbage); the server still shows it.

@@ -2,7 +2,7 @@ namespace DbDoctor.Drivers;
 
 /// <summary>
 /// MySqlConnector, a MySQL/MariaDB driver: every part DbDoctor knows of it lives in this folder. Its words and
-/// keywords are MySqlConnector's documented ones; error markers are left to the generic reading until measured.
+/// keywords are MySqlConnector's documented ones.
 /// </summary>
 internal static class MySqlConnectorProfile
 {
@@ -25,5 +25,6 @@ internal static class MySqlConnectorProfile
         ConnectionStrings = new MySqlConnectorConnectionStrings(),
         Words = new MySqlConnectorWords(),
         Errors = new MySqlConnectorErrors(),
+        Server = new MySqlConnectorServerProbe(),
     };
 }

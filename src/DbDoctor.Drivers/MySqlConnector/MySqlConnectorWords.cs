@@ -63,8 +63,11 @@ internal sealed class MySqlConnectorWords : DriverWords
 
     public override string ServerPidLabel => "Server thread ids (information_schema.processlist.id)";
 
-    /// <summary>What the heap knows of the server's side: the status flags of the session's last reply from the server.</summary>
-    public override string? ServerSessionStateLabel => "Server side (status flags of the session's last reply)";
+    /// <summary>
+    /// What the heap knows of the server's side (the status flags of the session's last reply), or with --server what
+    /// the server lists (processlist COMMAND): the label names both sources.
+    /// </summary>
+    public override string? ServerSessionStateLabel => "Server side (status flags of the session's last reply; information_schema.processlist.command with --server)";
 
     public override string ServerSessionState(ConnectionFact connection)
     {

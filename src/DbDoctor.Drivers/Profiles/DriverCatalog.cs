@@ -63,6 +63,30 @@ public sealed class DriverCatalog
         return seen.Count == 1 ? seen[0] : Profiles.FirstOrDefault(p => p.Server is not null);
     }
 
+    /// <summary>
+    /// The profile to probe a `--server` connection string with, given the target's pools (driver, host, port): the
+    /// driver whose pools talk to that server's endpoint, else the one driver with pools, else as <see cref="ServerProbeFor(IEnumerable{string})"/>
+    /// over the drivers loaded. A process that loads two drivers (an unused one comes with a dependency) must not
+    /// have a MySQL server asked in PostgreSQL's protocol.
+    /// </summary>
+    public DriverProfile? ServerProbeFor(string serverConnectionString, IEnumerable<(string Driver, string? Host, int? Port)> pools, IEnumerable<string> driversLoaded)
+    {
+        ArgumentNullException.ThrowIfNull(pools);
+        var withProbe = pools.Select(p => (Profile: Resolve(p.Driver), p.Host, p.Port)).Where(p => p.Profile.Server is not null).ToList();
+        var server = DbDoctor.Model.ConnectionStrings.EndpointOf(serverConnectionString);
+        var matching = withProbe.Where(p => server is { } s
+                && string.Equals(DbDoctor.Model.ConnectionStrings.FirstHost(p.Host), s.Host, StringComparison.OrdinalIgnoreCase)
+                && (p.Port ?? p.Profile.ConnectionStrings.DefaultPort) == (s.Port ?? p.Profile.ConnectionStrings.DefaultPort))
+            .Select(p => p.Profile).Distinct().ToList();
+        if (matching.Count == 1)
+        {
+            return matching[0];
+        }
+
+        var withPools = withProbe.Select(p => p.Profile).Distinct().ToList();
+        return withPools.Count == 1 ? withPools[0] : ServerProbeFor(driversLoaded);
+    }
+
     /// <summary>The driver that raised or explains an exception (by its type, else by its message); null when none claims it.</summary>
     public DriverProfile? OwnerOfError(string? exceptionType, string? message) =>
         Profiles.FirstOrDefault(p => exceptionType is not null && p.Errors.OwnsExceptionType(exceptionType))

@@ -19,6 +19,9 @@ public sealed record ServerSessionFact
     public string? Query { get; init; }
 
     public string? ApplicationName { get; init; }
+
+    /// <summary>Rows the session's open transaction holds locks on, where the server says (null: unknown).</summary>
+    public long? RowsLocked { get; init; }
 }
 
 /// <summary>The server's view of the sessions of the heap's connections, read once over a short connection of dbdoctor's.</summary>

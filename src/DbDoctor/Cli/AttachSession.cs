@@ -86,7 +86,11 @@ public static class AttachSession
         };
         // --server is asked through the driver the target uses (when one of its drivers has a server probe).
         var driversSeen = (heap?.Drivers.Select(d => d.Name) ?? []).Concat(telemetry.Pools.Select(p => p.Driver));
-        var serverDriver = DriverCatalog.Default.ServerProbeFor(driversSeen);
+        var poolEndpoints = (heap?.Pools.Select(p => (p.Driver, p.Host, p.Port)) ?? [])
+            .Concat(telemetry.Pools.Select(p => (p.Driver, ConnectionStrings.EndpointOf(p.Name)?.Host, ConnectionStrings.EndpointOf(p.Name)?.Port)));
+        var serverDriver = settings.ServerConnectionString is { } serverString
+            ? DriverCatalog.Default.ServerProbeFor(serverString, poolEndpoints, driversSeen)
+            : DriverCatalog.Default.ServerProbeFor(driversSeen);
         var (idleTimeout, idleTimeoutSource) = await ServerIdleTimeoutAsync(settings, serverDriver, warnings, ct).ConfigureAwait(false);
         var serverSessions = await ServerSessionsAsync(settings, serverDriver, heap, warnings, ct).ConfigureAwait(false);
         var sockets = watch is null ? null

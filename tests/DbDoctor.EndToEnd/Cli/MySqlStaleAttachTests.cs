@@ -33,11 +33,16 @@ public sealed class MySqlStaleAttachTests(ShortWaitTimeoutMariaDb fixture) : ICl
             "--mysql", fixture.Server.ConnectionStringFor("e2e_stale_" + connectionReset), "--pause-ms", "4000", "--connection-reset", connectionReset);
         Assert.Equal(ShortWaitTimeoutMariaDb.WaitTimeoutSeconds, app.Info.GetProperty("waitTimeoutSeconds").GetInt32());
 
-        var run = await AttachRun.RunAsync(app.Pid, ["--duration", "10s", "--server-idle-timeout", "2s"]);
+        // The server's timeout given by hand, or asked from the server itself (--server: SELECT @@wait_timeout).
+        var connectionString = fixture.Server.ConnectionStringFor("e2e_stale_" + connectionReset);
+        string[] server = connectionReset == "false" ? ["--server", connectionString] : ["--server-idle-timeout", "2s"];
+        var run = await AttachRun.RunAsync(app.Pid, ["--duration", "10s", .. server]);
 
         var stale = Assert.Single(run.FindingsOf("stale-connection"));
         var text = string.Join("\n", [stale.GetProperty("title").GetString()!, .. DumpReport.Strings(stale, "evidence"), stale.GetProperty("advice").GetString()!]);
         Assert.Contains("Server idle timeout: 2 s", text, StringComparison.Ordinal);
+        Assert.Contains(connectionReset == "false" ? "wait_timeout=2, interactive_timeout=2" : "--server-idle-timeout 2s", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Warnings, w => w.Contains("Could not ask", StringComparison.Ordinal));
         Assert.Contains("Connection Idle Timeout=300", text, StringComparison.Ordinal);
         Assert.Contains("Connection Idle Timeout=1", stale.GetProperty("advice").GetString(), StringComparison.Ordinal);
         Assert.Contains("wait_timeout", stale.GetProperty("advice").GetString(), StringComparison.Ordinal);
