@@ -17,6 +17,7 @@ public static class DbDoctorCli
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AttachCommand.Create());
         root.Subcommands.Add(PsCommand.Create());
+        root.Subcommands.Add(WatchCommand.Create());
         root.Subcommands.Add(AnalysisWorkerCommand.Create());
         UsageErrors.AddExitCodesToHelp(root);
         return root;

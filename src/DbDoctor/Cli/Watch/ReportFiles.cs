@@ -1,0 +1,75 @@
+using System.Globalization;
+using DbDoctor.Model;
+using DbDoctor.Model.Reports;
+using DbDoctor.Rendering;
+
+namespace DbDoctor.Cli.Watch;
+
+/// <summary>
+/// Writes a watch report as JSON and Markdown into the report directory: timestamped names, readable by the owner
+/// only (a report names pools, SQL and hosts).
+/// </summary>
+public static class ReportFiles
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Creates the directory (owner only) when missing; refuses one that cannot be written, before watching starts.</summary>
+    public static string Prepare(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        try
+        {
+            if (!Directory.Exists(full))
+            {
+                if (OperatingSystem.IsWindows())
+                {
+                    Directory.CreateDirectory(full);
+                }
+                else
+                {
+                    Directory.CreateDirectory(full, Private | UnixFileMode.UserExecute);
+                }
+            }
+
+            var probe = Path.Combine(full, $".dbdoctor-probe-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DbDoctorInputException($"Cannot write reports into '{full}': {e.Message}", e);
+        }
+
+        return full;
+    }
+
+    /// <summary>Writes both files; returns the JSON file's path (the Markdown one sits beside it).</summary>
+    public static string Write(string directory, Report report, int pid, DateTime utcNow)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var baseStem = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"dbdoctor-{pid}-{utcNow:yyyyMMdd-HHmmss}Z"));
+        var stem = baseStem;
+        // Two snapshots of one pid within a second cannot happen (cooldown), but never overwrite a report anyway.
+        for (var n = 2; File.Exists(stem + ".json") || File.Exists(stem + ".md"); n++)
+        {
+            stem = string.Create(CultureInfo.InvariantCulture, $"{baseStem}-{n}");
+        }
+
+        WritePrivate(stem + ".json", new JsonRenderer().Render(report));
+        WritePrivate(stem + ".md", new MarkdownRenderer().Render(report));
+        return stem + ".json";
+    }
+
+    private static void WritePrivate(string path, string text)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = Private;
+        }
+
+        using var stream = new FileStream(path, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(text);
+    }
+}

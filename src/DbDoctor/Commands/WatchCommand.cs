@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
+using DbDoctor.Cli;
+using DbDoctor.Cli.Watch;
+using DbDoctor.Diagnosis.Watch;
+using DbDoctor.Model;
+
+namespace DbDoctor.Commands;
+
+/// <summary>
+/// <c>dbdoctor watch</c>: stay attached, show the pools live, and snapshot and diagnose a target when a trigger fires.
+/// SIGTERM stops it with exit 0 (a sidecar being shut down), Ctrl+C with 130.
+/// </summary>
+public static class WatchCommand
+{
+    public static Command Create()
+    {
+        var pid = new Argument<int?>("pid") { Description = "Process id to watch (see dbdoctor ps).", Arity = ArgumentArity.ZeroOrOne };
+        var processId = new Option<int?>("--process-id", "-p") { HelpName = "pid", Description = "Process id to watch." };
+        var name = new Option<string?>("--name", "-n") { HelpName = "name", Description = "Watch every process of this name (its program or .dll name), following them as they start, restart and exit." };
+        var all = new Option<bool>("--all") { Description = "Watch every attachable .NET process that loads a database driver, as they come and go." };
+        var triggers = new Option<string[]>("--trigger")
+        {
+            HelpName = "condition",
+            Description = "When to snapshot and diagnose: " + TriggerParser.Help + ". Replaces the defaults (used>=90%:10s, timeouts>0, pending>0:5s, exhaustion<=10m); 'defaults' keeps them. Repeatable.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var reportDir = new Option<DirectoryInfo?>("--report-dir") { HelpName = "dir", Description = "Where reports are written (JSON and Markdown, owner-only). Default: the current directory." };
+        var cooldown = DurationOption.Create("--cooldown", "Least time between two snapshots of one process. Default: 5m.", TimeSpan.FromMinutes(5), TimeSpan.Zero);
+        var maxSnapshots = new Option<int>("--max-snapshots") { HelpName = "n", Description = "Most heap snapshots per process. Default: 3.", DefaultValueFactory = _ => 3 };
+        var maxSql = new Option<int>("--max-sql") { HelpName = "chars", Description = "Longest SQL text shown per object in reports.", DefaultValueFactory = _ => 200 };
+
+        var command = new Command("watch", "Stay attached to running processes: live pool table, and a heap snapshot diagnosed when a trigger fires.");
+        command.Arguments.Add(pid);
+        foreach (var option in new Option[] { processId, name, all, triggers, reportDir, cooldown, maxSnapshots, maxSql })
+        {
+            command.Options.Add(option);
+        }
+
+        pid.Validators.Add(MinimumValue.Of<ArgumentResult>(1, "pid must be a positive process id."));
+        processId.Validators.Add(MinimumValue.Of<OptionResult>(1, "--process-id must be a positive process id."));
+        maxSnapshots.Validators.Add(MinimumValue.Of<OptionResult>(0, "--max-snapshots must be 0 or more."));
+        maxSql.Validators.Add(MinimumValue.Of<OptionResult>(10, "--max-sql must be at least 10."));
+        triggers.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Select(t => t.Value).Where(t => t != "defaults"))
+            {
+                if (!TriggerParser.TryParse(token, out _, out var error))
+                {
+                    result.AddError($"--trigger: {error}.");
+                }
+            }
+        });
+        command.Validators.Add(result =>
+        {
+            var chosen = (result.GetValue(pid) is null ? 0 : 1) + (result.GetValue(processId) is null ? 0 : 1)
+                + (result.GetValue(name) is null ? 0 : 1) + (result.GetValue(all) ? 1 : 0);
+            if (chosen != 1)
+            {
+                result.AddError("watch needs exactly one of: a pid, --process-id, --name or --all.");
+            }
+        });
+
+        command.SetAction((parse, ct) => CommandGuard.RunAsync(async token =>
+        {
+            var settings = new WatchSettings
+            {
+                Selector = new WatchSelector { Pid = parse.GetValue(pid) ?? parse.GetValue(processId), Name = parse.GetValue(name), All = parse.GetValue(all) },
+                Triggers = TriggersFrom(parse.GetValue(triggers)),
+                ReportDirectory = parse.GetValue(reportDir)?.FullName ?? Directory.GetCurrentDirectory(),
+                Cooldown = parse.GetValue(cooldown) ?? TimeSpan.FromMinutes(5),
+                MaxSnapshots = parse.GetValue(maxSnapshots),
+                MaxSqlLength = parse.GetValue(maxSql),
+            };
+            return await RunAsync(settings, token).ConfigureAwait(false);
+        }, ct));
+        return command;
+    }
+
+    private static IReadOnlyList<Trigger> TriggersFrom(string[]? given) =>
+        given is null || given.Length == 0
+            ? Trigger.Defaults
+            : given.SelectMany(t => t == "defaults" ? Trigger.Defaults : [TriggerParser.Parse(t)]).DistinctBy(t => t.Text).ToList();
+
+    private static async Task<int> RunAsync(WatchSettings settings, CancellationToken interrupted)
+    {
+        // SIGTERM is how a sidecar is stopped: a clean stop, exit 0. Ctrl+C (SIGINT) cancels `interrupted`: exit 130.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupted);
+        var terminated = false;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            terminated = true;
+            stop.Cancel();
+        });
+
+        var session = new WatchSession(settings, new WatchDisplay());
+        await session.RunAsync(stop.Token).ConfigureAwait(false);
+        if (terminated)
+        {
+            return ExitCodes.Healthy;
+        }
+
+        if (interrupted.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("dbdoctor: cancelled.").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
+
+        return ExitCodes.Healthy;
+    }
+}
