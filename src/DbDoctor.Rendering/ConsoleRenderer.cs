@@ -49,6 +49,12 @@ public sealed class ConsoleRenderer : ReportRenderer
         var runtime = target.RuntimeVersion is null ? "" : $" (.NET {target.RuntimeVersion})";
         console.Write(new Text($"DbDoctor: {what}{runtime}", new Style(decoration: Decoration.Dim)));
         console.WriteLine();
+        if (Verdict.TriggerLine(report) is { } trigger)
+        {
+            console.Write(new Text(trigger, new Style(decoration: Decoration.Dim)));
+            console.WriteLine();
+        }
+
         if (Verdict.SnapshotLine(report) is { } snapshot)
         {
             console.Write(new Text(snapshot, new Style(decoration: Decoration.Dim)));

@@ -16,6 +16,11 @@ public sealed class MarkdownRenderer : ReportRenderer
         md.AppendLine("# DbDoctor report").AppendLine();
         var what = target.Kind == "dump" ? $"dump `{Code(target.Path ?? "?")}`" : $"process {target.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
         md.AppendLine("Target: " + what + (target.RuntimeVersion is null ? "" : $", .NET {target.RuntimeVersion}")).AppendLine();
+        if (Verdict.TriggerLine(report) is { } trigger)
+        {
+            md.AppendLine(Inline(trigger)).AppendLine();
+        }
+
         if (Verdict.SnapshotLine(report) is { } snapshot)
         {
             md.AppendLine(Inline(snapshot)).AppendLine();

@@ -50,6 +50,9 @@ public static partial class Redaction
                     Exceptions = t.Exceptions.Select(e => e with { Message = Text(e.Message) }).ToList(),
                 }
                 : null,
+            Trigger = report.Trigger is { } trigger
+                ? trigger with { Reason = Text(trigger.Reason), Pool = Name(trigger.Pool), AlsoFired = trigger.AlsoFired.Select(Text).ToList() }
+                : null,
             Warnings = report.Warnings.Select(Text).ToList(),
         };
     }

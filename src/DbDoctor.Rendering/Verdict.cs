@@ -40,6 +40,19 @@ public static class Verdict
     }
 
     /// <summary>For attach: how long the heap snapshot paused the target, and where the snapshot was kept; null without one.</summary>
+    /// <summary>For a report <c>watch</c> took: what fired, on which pool, when.</summary>
+    public static string? TriggerLine(Report report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (report.Trigger is not { } t)
+        {
+            return null;
+        }
+
+        var more = t.AlsoFired.Count > 0 ? $"; also fired: {string.Join(", ", t.AlsoFired)}" : "";
+        return $"Taken by dbdoctor watch at {t.FiredAt}: trigger {t.Reason} on {t.Driver} pool '{t.Pool}'{more}";
+    }
+
     public static string? SnapshotLine(Report report)
     {
         ArgumentNullException.ThrowIfNull(report);

@@ -24,6 +24,9 @@ public sealed record Report
     /// <summary>How the snapshot went: object counts, analysis time, pause of the target.</summary>
     public SnapshotReport? Snapshot { get; init; }
 
+    /// <summary>Present for "watch": the trigger that made dbdoctor take this snapshot.</summary>
+    public TriggerReport? Trigger { get; init; }
+
     /// <summary>Caveats: what could not be read or checked.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -32,6 +35,24 @@ public sealed record Report
     /// could. Without a problem found, such a report is "no verdict", never "healthy".
     /// </summary>
     public string? Inconclusive { get; init; }
+}
+
+/// <summary>Why <c>dbdoctor watch</c> snapshotted the target: the first trigger that fired, and the others that fired with it.</summary>
+public sealed record TriggerReport
+{
+    /// <summary>The condition as written (<c>used&gt;=90%:10s</c>).</summary>
+    public required string Condition { get; init; }
+
+    /// <summary>What was seen, in words (<c>used 100% of max for 10 s</c>).</summary>
+    public required string Reason { get; init; }
+    public required string Driver { get; init; }
+    public required string Pool { get; init; }
+
+    /// <summary>UTC, ISO 8601.</summary>
+    public required string FiredAt { get; init; }
+
+    /// <summary>Other conditions true at the same moment ("condition (pool)").</summary>
+    public IReadOnlyList<string> AlsoFired { get; init; } = [];
 }
 
 public sealed record PoolReport

@@ -5,6 +5,7 @@ using DbDoctor.Cli;
 using DbDoctor.Cli.Watch;
 using DbDoctor.Diagnosis.Watch;
 using DbDoctor.Model;
+using DbDoctor.Prometheus;
 
 namespace DbDoctor.Commands;
 
@@ -29,11 +30,22 @@ public static class WatchCommand
         var reportDir = new Option<DirectoryInfo?>("--report-dir") { HelpName = "dir", Description = "Where reports are written (JSON and Markdown, owner-only). Default: the current directory." };
         var cooldown = DurationOption.Create("--cooldown", "Least time between two snapshots of one process. Default: 5m.", TimeSpan.FromMinutes(5), TimeSpan.Zero);
         var maxSnapshots = new Option<int>("--max-snapshots") { HelpName = "n", Description = "Most heap snapshots per process. Default: 3.", DefaultValueFactory = _ => 3 };
+        var format = new Option<string>("--format", "-f")
+        {
+            HelpName = "table|json",
+            Description = "table: the live table (default on a terminal); json: one JSON line per process per sample (default when stdout is redirected).",
+        };
+        format.AcceptOnlyFromAmong("table", "json");
+        var prometheus = new Option<string?>("--prometheus")
+        {
+            HelpName = "[host:]port",
+            Description = "Serve the pools' state and the last findings at http://HOST:PORT/metrics in the Prometheus text format (a bare port listens on every interface).",
+        };
         var maxSql = new Option<int>("--max-sql") { HelpName = "chars", Description = "Longest SQL text shown per object in reports.", DefaultValueFactory = _ => 200 };
 
         var command = new Command("watch", "Stay attached to running processes: live pool table, and a heap snapshot diagnosed when a trigger fires.");
         command.Arguments.Add(pid);
-        foreach (var option in new Option[] { processId, name, all, triggers, reportDir, cooldown, maxSnapshots, maxSql })
+        foreach (var option in new Option[] { processId, name, all, triggers, reportDir, cooldown, maxSnapshots, format, prometheus, maxSql })
         {
             command.Options.Add(option);
         }
@@ -50,6 +62,13 @@ public static class WatchCommand
                 {
                     result.AddError($"--trigger: {error}.");
                 }
+            }
+        });
+        prometheus.Validators.Add(result =>
+        {
+            if (!MetricsEndpoint.TryParse(result.GetValueOrDefault<string?>(), out _, out _))
+            {
+                result.AddError("--prometheus takes [HOST:]PORT, e.g. 9464 or 127.0.0.1:9464.");
             }
         });
         command.Validators.Add(result =>
@@ -72,11 +91,18 @@ public static class WatchCommand
                 Cooldown = parse.GetValue(cooldown) ?? TimeSpan.FromMinutes(5),
                 MaxSnapshots = parse.GetValue(maxSnapshots),
                 MaxSqlLength = parse.GetValue(maxSql),
+                Table = parse.GetValue(format) is { } f ? f == "table" : !Console.IsOutputRedirected,
+                Prometheus = parse.GetValue(prometheus),
             };
             return await RunAsync(settings, token).ConfigureAwait(false);
         }, ct));
         return command;
     }
+
+    private static MetricsEndpoint? StartEndpoint(string? address, WatchMetrics? metrics) =>
+        address is not null && metrics is not null && MetricsEndpoint.TryParse(address, out var host, out var port)
+            ? MetricsEndpoint.Start(host, port, metrics)
+            : null;
 
     private static IReadOnlyList<Trigger> TriggersFrom(string[]? given) =>
         given is null || given.Length == 0
@@ -95,8 +121,23 @@ public static class WatchCommand
             stop.Cancel();
         });
 
-        var session = new WatchSession(settings, new WatchDisplay());
-        await session.RunAsync(stop.Token).ConfigureAwait(false);
+        var display = new WatchDisplay(settings.Table);
+        var metrics = settings.Prometheus is null ? null : new WatchMetrics();
+        using var endpoint = StartEndpoint(settings.Prometheus, metrics);
+        if (endpoint is not null)
+        {
+            display.Event($"serving metrics at {endpoint.Url}");
+        }
+
+        try
+        {
+            await new WatchSession(settings, display, metrics).RunAsync(stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (terminated)
+        {
+            // Stopped while a snapshot was being taken: its temporary file is already gone; a SIGTERM is still a clean stop.
+        }
+
         if (terminated)
         {
             return ExitCodes.Healthy;

@@ -18,6 +18,7 @@ public sealed class DriverKnowledgeScanTests
         "src/DbDoctor.Diagnosis",
         "src/DbDoctor.Rendering",
         "src/DbDoctor.Telemetry",
+        "src/DbDoctor.Prometheus",
     ];
 
     /// <summary>Databases, poolers and server views, whatever the driver: words no driver-agnostic file needs.</summary>

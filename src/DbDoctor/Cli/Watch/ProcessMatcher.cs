@@ -23,6 +23,18 @@ public static class ProcessMatcher
             .ToList();
     }
 
+    /// <summary>The name a person knows the process by: the .dll a <c>dotnet</c> host runs, else the program.</summary>
+    public static string DisplayName(int pid)
+    {
+        var names = Names(pid);
+        return names.Count switch
+        {
+            0 => "?",
+            1 => names[0],
+            _ => names[1] == "dotnet" && names.Count > 2 ? names[2] : names[1],
+        };
+    }
+
     public static IReadOnlyList<string> Names(int pid)
     {
         var names = new List<string>();

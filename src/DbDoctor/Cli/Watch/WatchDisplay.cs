@@ -8,16 +8,16 @@ namespace DbDoctor.Cli.Watch;
 /// Where watch's output goes. On a terminal: the table, redrawn in place, with the latest events under it. Otherwise:
 /// one JSON line per target per sample on stdout (a clean stream for a log collector) and events as lines on stderr.
 /// </summary>
-public sealed class WatchDisplay
+public sealed class WatchDisplay(bool table)
 {
     private const int EventsShown = 8;
-    private readonly bool _terminal = !Console.IsOutputRedirected;
+    private readonly bool _terminal = table;
     private readonly Queue<string> _events = new();
 
     public void Event(string line)
     {
         var stamped = $"{DateTime.UtcNow:HH:mm:ss} dbdoctor: {Redaction.Text(line)}";
-        // Always on stderr too: on a terminal the table is redrawn, and a log of what fired must survive it.
+        // On a terminal the events sit under the table (a line on stderr would be wiped by the next redraw).
         if (_terminal)
         {
             _events.Enqueue(stamped);
@@ -36,7 +36,7 @@ public sealed class WatchDisplay
     {
         if (_terminal)
         {
-            var width = Console.WindowWidth > 0 ? Console.WindowWidth : 120;
+            var width = !Console.IsOutputRedirected && Console.WindowWidth > 0 ? Console.WindowWidth : 120;
             Console.Out.Write("\u001b[H\u001b[2J" + WatchRenderer.Table(samples, width, [.. _events]));
             Console.Out.Flush();
             return;

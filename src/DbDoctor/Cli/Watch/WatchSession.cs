@@ -2,6 +2,7 @@ using System.Globalization;
 using DbDoctor.Diagnosis.Watch;
 using DbDoctor.Model;
 using DbDoctor.Model.Reports;
+using DbDoctor.Prometheus;
 using DbDoctor.Rendering;
 using DbDoctor.Rendering.Watch;
 using DbDoctor.Telemetry;
@@ -13,7 +14,7 @@ namespace DbDoctor.Cli.Watch;
 /// (a table on a terminal, JSON lines otherwise), evaluates the triggers, and when one fires takes a heap snapshot,
 /// diagnoses it with the telemetry so far, writes the report and goes on watching.
 /// </summary>
-public sealed class WatchSession(WatchSettings settings, WatchDisplay display)
+public sealed class WatchSession(WatchSettings settings, WatchDisplay display, WatchMetrics? metrics)
 {
     private static readonly TimeSpan ScanInterval = TimeSpan.FromSeconds(3);
 
@@ -102,8 +103,9 @@ public sealed class WatchSession(WatchSettings settings, WatchDisplay display)
     private async Task AddAsync(int pid, CancellationToken ct)
     {
         var session = await LiveTelemetrySession.StartAsync(pid, new TelemetryOptions { Duration = Timeout.InfiniteTimeSpan }, ct).ConfigureAwait(false);
-        _targets[pid] = new WatchedTarget(session, new SnapshotGate(settings.Cooldown, settings.MaxSnapshots));
-        display.Event($"process {pid}: watching ({string.Join(" ", ProcessMatcher.Names(pid).Skip(1).DefaultIfEmpty("?"))})");
+        var name = ProcessMatcher.DisplayName(pid);
+        _targets[pid] = new WatchedTarget(session, new SnapshotGate(settings.Cooldown, settings.MaxSnapshots), name);
+        display.Event($"process {pid}: watching ({name})");
     }
 
     private async Task TickAsync(string reportDirectory, CancellationToken ct)
@@ -115,6 +117,7 @@ public sealed class WatchSession(WatchSettings settings, WatchDisplay display)
             {
                 var exited = (await target.Session.StopAsync(expectedToRun: true).ConfigureAwait(false)).TargetExited;
                 _targets.Remove(target.Pid);
+                metrics?.Forget(target.Pid);
                 display.Event(exited
                     ? $"process {target.Pid}: exited" + (settings.Selector.Follows ? "; it will be picked up again when it comes back" : "")
                     : $"process {target.Pid}: its diagnostic session ended");
@@ -122,7 +125,9 @@ public sealed class WatchSession(WatchSettings settings, WatchDisplay display)
             }
 
             var facts = target.Read(settings.History);
-            samples.Add(target.Sample(facts));
+            var sample = target.Sample(facts);
+            samples.Add(sample);
+            metrics?.Update(sample, target.Name);
             var fired = WatchedTarget.Fired(facts, settings.Triggers);
             if (fired.Count > 0 && target.Gate.Allows(target.Session.Elapsed) && !ct.IsCancellationRequested)
             {
@@ -140,11 +145,21 @@ public sealed class WatchSession(WatchSettings settings, WatchDisplay display)
         SnapshotsTaken++;
         var first = fired[0];
         var what = $"{first.Reason} (pool '{Redaction.Name(first.Pool)}')" + (fired.Count > 1 ? $" and {fired.Count - 1} more" : "");
+        var trigger = new TriggerReport
+        {
+            Condition = first.Trigger.Text,
+            Reason = first.Reason,
+            Driver = first.Driver,
+            Pool = first.Pool,
+            FiredAt = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            AlsoFired = fired.Skip(1).Select(f => $"{f.Reason} (pool '{f.Pool}')").ToList(),
+        };
         var attach = new AttachSettings { Pid = target.Pid, Duration = target.Session.Elapsed, MaxSqlLength = settings.MaxSqlLength };
         var report = await AttachSession.DiagnoseAsync(attach, facts, watch: null, ct).ConfigureAwait(false);
-        report = report with { Warnings = [$"Taken by dbdoctor watch: trigger {what}.", .. report.Warnings] };
+        report = report with { Trigger = trigger };
         target.LastReport = report;
         var path = ReportFiles.Write(reportDirectory, report, target.Pid, DateTime.UtcNow);
+        metrics?.Snapshot(target.Pid, target.Name, report);
         var pause = report.Snapshot?.TargetPauseSeconds is { } p
             ? string.Create(CultureInfo.InvariantCulture, $"target paused {(report.Snapshot.TargetPauseIsUpperBound ? "at most " : "")}{p:0.00} s")
             : "no heap snapshot";

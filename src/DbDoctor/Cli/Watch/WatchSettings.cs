@@ -24,6 +24,12 @@ public sealed record WatchSettings
     public int MaxSnapshots { get; init; } = 3;
     public int MaxSqlLength { get; init; } = 200;
 
+    /// <summary>The live table (a terminal) rather than JSON lines.</summary>
+    public bool Table { get; init; }
+
+    /// <summary>[HOST:]PORT for /metrics; null: no endpoint.</summary>
+    public string? Prometheus { get; init; }
+
     /// <summary>How much of each pool's series is kept: what a report's telemetry shows and what bounds memory.</summary>
     public TimeSpan History { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan Refresh { get; init; } = TimeSpan.FromSeconds(1);

@@ -8,11 +8,14 @@ using DbDoctor.Telemetry;
 namespace DbDoctor.Cli.Watch;
 
 /// <summary>One process being watched: its long-lived telemetry session, its snapshot gate, and its last report.</summary>
-public sealed class WatchedTarget(LiveTelemetrySession session, SnapshotGate gate) : IAsyncDisposable
+public sealed class WatchedTarget(LiveTelemetrySession session, SnapshotGate gate, string name) : IAsyncDisposable
 {
     private static readonly DiagnosisOptions Options = new();
 
     public int Pid => session.Pid;
+
+    /// <summary>The program or .dll name (see <see cref="ProcessMatcher.DisplayName"/>).</summary>
+    public string Name => name;
     public LiveTelemetrySession Session => session;
     public SnapshotGate Gate => gate;
 
