@@ -17,7 +17,7 @@ public class RendererTests
         Assert.Equal("schema", first.Name);
         Assert.Equal("dbdoctor/report@1", first.Value.GetString());
         Assert.Equal(
-            ["schema", "target", "drivers", "pools", "findings", "telemetry", "snapshot", "warnings", "inconclusive"],
+            ["schema", "target", "drivers", "pools", "findings", "telemetry", "snapshot", "trigger", "warnings", "inconclusive"],
             root.EnumerateObject().Select(p => p.Name));
 
         var findings = root.GetProperty("findings").EnumerateArray().ToList();
