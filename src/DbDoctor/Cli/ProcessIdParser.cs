@@ -18,4 +18,7 @@ public static class ProcessIdParser
         result.AddError($"'{token}' is not a process id: give the number of a running .NET process ('dbdoctor ps' lists them).");
         return 0;
     }
+
+    /// <summary>The same, for a pid that may be left out (<c>watch</c> also selects by name or takes every process).</summary>
+    public static int? ParseOptional(ArgumentResult result) => Parse(result);
 }

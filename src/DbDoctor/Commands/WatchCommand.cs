@@ -17,8 +17,8 @@ public static class WatchCommand
 {
     public static Command Create()
     {
-        var pid = new Argument<int?>("pid") { Description = "Process id to watch (see dbdoctor ps).", Arity = ArgumentArity.ZeroOrOne };
-        var processId = new Option<int?>("--process-id", "-p") { HelpName = "pid", Description = "Process id to watch." };
+        var pid = new Argument<int?>("pid") { Description = "Process id to watch (see dbdoctor ps).", Arity = ArgumentArity.ZeroOrOne, CustomParser = ProcessIdParser.ParseOptional };
+        var processId = new Option<int?>("--process-id", "-p") { HelpName = "pid", Description = "Process id to watch.", CustomParser = ProcessIdParser.ParseOptional };
         var name = new Option<string?>("--name", "-n") { HelpName = "name", Description = "Watch every process of this name (its program or .dll name), following them as they start, restart and exit." };
         var all = new Option<bool>("--all") { Description = "Watch every attachable .NET process that loads a database driver, as they come and go." };
         var triggers = new Option<string[]>("--trigger")
@@ -73,7 +73,9 @@ public static class WatchCommand
         });
         command.Validators.Add(result =>
         {
-            var chosen = (result.GetValue(pid) is null ? 0 : 1) + (result.GetValue(processId) is null ? 0 : 1)
+            // Counted by what was typed, not by value: GetValue throws when a pid did not parse, and that error is
+            // already reported by ProcessIdParser.
+            var chosen = (result.GetResult(pid) is { Tokens.Count: > 0 } ? 1 : 0) + (result.GetResult(processId) is { Implicit: false } ? 1 : 0)
                 + (result.GetValue(name) is null ? 0 : 1) + (result.GetValue(all) ? 1 : 0);
             if (chosen != 1)
             {

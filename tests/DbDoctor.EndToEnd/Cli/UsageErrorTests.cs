@@ -12,6 +12,8 @@ public sealed class UsageErrorTests
     [InlineData("dbdoctor demo --help", "Argument 'jsn' not recognized", "demo", "-f", "jsn")]
     [InlineData("dbdoctor attach --help", "'abc' is not a process id", "attach", "abc")]
     [InlineData("dbdoctor attach --help", "pid must be a positive process id", "attach", "-5")]
+    [InlineData("dbdoctor watch --help", "'abc' is not a process id", "watch", "abc")]
+    [InlineData("dbdoctor watch --help", "'xyz' is not a process id", "watch", "-p", "xyz")]
     [InlineData("dbdoctor dump --help", "Required argument 'dump-file' missing", "dump")]
     [InlineData("dbdoctor --help", "Unrecognized command or argument 'bogus'", "bogus")]
     [InlineData("dbdoctor ps --help", "Unrecognized command or argument '--nope'", "ps", "--nope")]
