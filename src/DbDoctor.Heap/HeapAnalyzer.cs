@@ -104,7 +104,8 @@ public static class HeapAnalyzer
         ReleaseWalkCaches(runtime, walker);
         heap = runtime.Heap;
         var reader = new FactReader(runtime, options.MaxSqlLength, warnings);
-        var assembler = new FactAssembler(walker, registries, reader, new PathDescriber(heap, roles, options.MaxRootPathLength));
+        var assembler = new FactAssembler(walker, registries, reader, new PathDescriber(heap, roles, options.MaxRootPathLength),
+            new HolderStackReader(runtime, roles));
         assembler.Assemble();
 
         return new HeapFacts

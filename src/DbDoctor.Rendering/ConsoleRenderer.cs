@@ -12,6 +12,9 @@ namespace DbDoctor.Rendering;
 /// </summary>
 public sealed class ConsoleRenderer : ReportRenderer
 {
+    // The innermost frames say what the holder is doing now; the JSON report keeps them all.
+    private const int HolderFramesShown = 6;
+
     private readonly ConsoleRenderOptions _options;
 
     public ConsoleRenderer(ConsoleRenderOptions? options = null)
@@ -97,9 +100,17 @@ public sealed class ConsoleRenderer : ReportRenderer
                 {
                     Hanging(console, "root: ", string.Join(" -> ", o.RootPath), 6, new Style(decoration: Decoration.Dim));
                 }
+
+                if (o.HolderStack.Count > 0)
+                {
+                    Hanging(console, "now: ", string.Join(" <- ", o.HolderStack.Take(HolderFramesShown).Select(WithoutParameters)), 6, new Style(decoration: Decoration.Dim));
+                }
             }
         }
     }
+
+    /// <summary>A frame's method without its parameter list, which the JSON report keeps.</summary>
+    private static string WithoutParameters(string frame) => frame.IndexOf('(', StringComparison.Ordinal) is > 0 and var open ? frame[..open] : frame;
 
     private static string ObjectLine(FindingObject o)
     {

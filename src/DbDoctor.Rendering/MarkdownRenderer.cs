@@ -102,10 +102,13 @@ public sealed class MarkdownRenderer : ReportRenderer
             Table(md, ["Type", "Address", "State", "Server pid", "Holder", "Root path", "SQL"],
                 f.Objects.Select(o => new[]
                 {
-                    o.Type, o.Address, o.State ?? "", Number(o.ServerPid), o.Holder ?? "", string.Join(" → ", o.RootPath), o.Sql ?? "",
+                    o.Type, o.Address, o.State ?? "", Number(o.ServerPid), HolderCell(o), string.Join(" → ", o.RootPath), o.Sql ?? "",
                 }));
         }
     }
+
+    private static string HolderCell(FindingObject o) =>
+        o.HolderStack.Count == 0 ? o.Holder ?? "" : $"{o.Holder ?? ""} (now: {string.Join(" ← ", o.HolderStack.Take(6))})";
 
     private static void Table(StringBuilder md, string[] headers, IEnumerable<string[]> rows)
     {

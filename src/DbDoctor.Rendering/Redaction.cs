@@ -41,6 +41,7 @@ public static partial class Redaction
                     Holder = OptionalText(o.Holder),
                     State = OptionalText(o.State),
                     RootPath = o.RootPath.Select(Text).ToList(),
+                    HolderStack = o.HolderStack.Select(Text).ToList(),
                 }).ToList(),
             }).ToList(),
             Telemetry = report.Telemetry is { } t

@@ -15,6 +15,7 @@ internal static class FindingObjects
             // The heap reader already cut the text at --max-sql: no second, hidden cap here.
             Sql = c.Sql is null ? null : Text.OneLine(c.Sql),
             ServerPid = c.ServerPid,
+            HolderStack = c.HolderStack,
         };
 
     public static FindingObject Of(PoolFact p, string state) => Of(p.TypeName, p.Address, p.Holder, p.RootPath, state);

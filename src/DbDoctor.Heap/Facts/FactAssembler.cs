@@ -9,7 +9,8 @@ internal sealed class FactAssembler(
     ReachabilityWalker walker,
     RegistryScanner.Result registries,
     FactReader reader,
-    PathDescriber paths)
+    PathDescriber paths,
+    HolderStackReader holderStacks)
 {
     public List<PoolFact> Pools { get; } = [];
     public List<ConnectionFact> Connections { get; } = [];
@@ -101,7 +102,13 @@ internal sealed class FactAssembler(
             var (holder, rootPath) = holderRecord is null
                 ? ("application", (IReadOnlyList<string>)[description])
                 : paths.Describe(holderRecord, holderRecord.Address == record.Address ? description : null);
-            return fact with { Held = true, Holder = holder, RootPath = rootPath };
+            return fact with
+            {
+                Held = true,
+                Holder = holder,
+                RootPath = rootPath,
+                HolderStack = holderRecord is null ? [] : holderStacks.Read(holderRecord),
+            };
         }
 
         return fact with { Held = false, RootPath = OrphanPath(driver, fact, pools, description) };

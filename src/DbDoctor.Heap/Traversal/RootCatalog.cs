@@ -18,7 +18,8 @@ internal enum RootSource
 }
 
 /// <summary>One GC root as the analysis sees it: what it points to and a readable name for it.</summary>
-internal sealed record RootEntry(ulong Object, string Label, RootSource Source, string? StackMethod)
+/// <param name="Thread">For a stack root: the OS thread whose stack holds it, so the holder's stack can be shown.</param>
+internal sealed record RootEntry(ulong Object, string Label, RootSource Source, string? StackMethod, uint? Thread = null)
 {
     public bool IsApplication => Source is RootSource.ApplicationStatic or RootSource.ApplicationStack or RootSource.ApplicationHandle;
 }
@@ -64,7 +65,7 @@ internal static class RootCatalog
                 var methodName = method is null ? null : $"{method.Type?.Name}.{method.Name}";
                 var driverFrame = roles.DriverOf(method?.Type?.Module) is not null;
                 var entry = new RootEntry(obj.Address, methodName is null ? "stack" : "stack " + methodName,
-                    driverFrame ? RootSource.DriverStack : RootSource.ApplicationStack, methodName);
+                    driverFrame ? RootSource.DriverStack : RootSource.ApplicationStack, methodName, frame?.Thread?.OSThreadId);
                 if (frame is not null && !driverFrame && method?.Name == "MoveNext" && FinishedAsync.MethodOf(method.Type?.Name) is not null)
                 {
                     // Judged below, once all of the frame's slots are known: one of them is its state machine.

@@ -143,6 +143,9 @@ public sealed record ConnectionFact
     public string? Holder { get; init; }
     public IReadOnlyList<string> RootPath { get; init; } = [];
 
+    /// <summary>What the holder is doing now, innermost first: an async holder's await chain, or the holding thread's stack.</summary>
+    public IReadOnlyList<string> HolderStack { get; init; } = [];
+
     /// <summary>The SQL last running on it, truncated.</summary>
     public string? Sql { get; init; }
 

@@ -105,6 +105,9 @@ public sealed record FindingObject
     public required string Address { get; init; }
     public string? Holder { get; init; }
     public IReadOnlyList<string> RootPath { get; init; } = [];
+
+    /// <summary>For a held connection: what its holder is doing now, innermost first (an await chain, or a thread's stack).</summary>
+    public IReadOnlyList<string> HolderStack { get; init; } = [];
     public string? Sql { get; init; }
     public int? ServerPid { get; init; }
     public string? State { get; init; }

@@ -19,7 +19,7 @@ public static class SqliteHolderScenarios
         var connectionString = SqliteFiles.ConnectionString(file);
 
         var asyncOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        background.Start(stopping => HoldInAsyncMethodAsync(connectionString, asyncOpened, stopping));
+        background.Start(stopping => RunNightlyJobAsync(connectionString, asyncOpened, stopping));
 
         var stackOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stopping = background.Stopping;
@@ -31,8 +31,17 @@ public static class SqliteHolderScenarios
         outcome.Expected["held-connection"] = 2;
         outcome.Info["directory"] = directory;
         outcome.Info["asyncHolder"] = $"{typeof(SqliteHolderScenarios).FullName}.{nameof(HoldInAsyncMethodAsync)}";
+        outcome.Info["asyncCaller"] = $"{typeof(SqliteHolderScenarios).FullName}.{nameof(RunNightlyJobAsync)}";
+        outcome.Info["asyncAwaited"] = $"{typeof(BackgroundWork).FullName}.{nameof(BackgroundWork.PauseAsync)}";
         outcome.Info["stackHolder"] = nameof(HoldOnStack);
         return outcome;
+    }
+
+    /// <summary>The caller awaiting the long job: the second link of the holder's await chain.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task RunNightlyJobAsync(string connectionString, TaskCompletionSource opened, CancellationToken stopping)
+    {
+        await HoldInAsyncMethodAsync(connectionString, opened, stopping);
     }
 
     /// <summary>A long job: the open connection lives in the async state machine while it awaits.</summary>

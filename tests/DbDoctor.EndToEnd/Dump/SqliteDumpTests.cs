@@ -71,4 +71,29 @@ public sealed class SqliteDumpTests
         Assert.Contains($"async {dump.Info.GetProperty("asyncHolder").GetString()}", holders);
         Assert.Contains(holders, h => h is not null && h.EndsWith("." + dump.Info.GetProperty("stackHolder").GetString(), StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_held_connection_shows_what_its_holder_is_doing_now_an_await_chain_or_the_blocked_threads_stack()
+    {
+        var dump = await DumpCache.GetAsync("sqlite-held");
+        var report = await DumpReport.OfAsync(dump);
+        string Info(string key) => dump.Info.GetProperty(key).GetString()!;
+        var objects = report.ObjectsOf("held-connection").ToList();
+        List<string> StackOf(System.Text.Json.JsonElement o) => [.. o.GetProperty("holderStack").EnumerateArray().Select(f => f.GetString()!)];
+
+        // The async holder: what it awaits now, itself, then the caller awaiting it, innermost first.
+        var asyncHeld = objects.Single(o => DumpReport.StringOrNull(o, "holder") == "async " + Info("asyncHolder"));
+        var chain = StackOf(asyncHeld);
+        var own = chain.IndexOf("async " + Info("asyncHolder"));
+        Assert.True(own >= 0, "await chain lacks the holder: " + string.Join(" <- ", chain));
+        Assert.True(own + 1 < chain.Count && chain[own + 1] == "async " + Info("asyncCaller"), "await chain lacks the caller: " + string.Join(" <- ", chain));
+        Assert.Contains("async " + Info("asyncAwaited"), chain.Take(own));
+
+        // The thread holder: its managed stack, blocked in a wait inside the holding method.
+        var stackHeld = objects.Single(o => DumpReport.StringOrNull(o, "holder")?.EndsWith("." + Info("stackHolder"), StringComparison.Ordinal) == true);
+        var frames = StackOf(stackHeld);
+        var holding = frames.FindIndex(f => f.Contains("." + Info("stackHolder") + "(", StringComparison.Ordinal));
+        Assert.True(holding > 0, "thread stack lacks the holding method: " + string.Join(" <- ", frames));
+        Assert.Contains(frames.Take(holding), f => f.Contains("WaitOne", StringComparison.Ordinal));
+    }
 }

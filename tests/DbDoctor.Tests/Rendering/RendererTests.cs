@@ -29,7 +29,7 @@ public class RendererTests
         Assert.Equal("error", finding.GetProperty("severity").GetString());
         Assert.Equal(5, finding.GetProperty("count").GetInt32());
         var obj = finding.GetProperty("objects")[0];
-        Assert.Equal(["type", "address", "holder", "rootPath", "sql", "serverPid", "state"], obj.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["type", "address", "holder", "rootPath", "holderStack", "sql", "serverPid", "state"], obj.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Null, obj.GetProperty("holder").ValueKind);
         Assert.Equal(4100, obj.GetProperty("serverPid").GetInt32());
 
