@@ -10,7 +10,7 @@ namespace DbDoctor.TestHarness;
 /// version Directory.Packages.props pins). net8.0 and net9.0 are published self-contained (the machine has only the
 /// .NET 10 runtime; the publish folder carries its runtime and its createdump); net10.0 is framework-dependent.
 /// </summary>
-public sealed record TestAppCell(string Runtime, string? Npgsql = null, string? Sqlite = null, string? SqlitePcl = null)
+public sealed record TestAppCell(string Runtime, string? Npgsql = null, string? Sqlite = null, string? SqlitePcl = null, string? MySqlConnector = null)
 {
     public const string CurrentRuntime = "net10.0";
 
@@ -18,7 +18,7 @@ public sealed record TestAppCell(string Runtime, string? Npgsql = null, string? 
 
     /// <summary>"net8.0 Npgsql 8.0.9 Sqlite 8.0.34": the cell's name in test output.</summary>
     public override string ToString() =>
-        string.Join(' ', new[] { Runtime, Npgsql is null ? null : "Npgsql " + Npgsql, Sqlite is null ? null : "Sqlite " + Sqlite }.Where(p => p is not null));
+        string.Join(' ', new[] { Runtime, Npgsql is null ? null : "Npgsql " + Npgsql, Sqlite is null ? null : "Sqlite " + Sqlite, MySqlConnector is null ? null : "MySqlConnector " + MySqlConnector }.Where(p => p is not null));
 
     /// <summary>The MSBuild properties of testapps/Directory.Build.props that select this cell.</summary>
     public IReadOnlyList<string> Properties()
@@ -33,6 +33,7 @@ public sealed record TestAppCell(string Runtime, string? Npgsql = null, string? 
         Add(properties, "NpgsqlVersion", Npgsql);
         Add(properties, "SqliteVersion", Sqlite);
         Add(properties, "SqlitePclVersion", SqlitePcl);
+        Add(properties, "MySqlConnectorVersion", MySqlConnector);
         return properties;
     }
 

@@ -10,9 +10,16 @@ namespace DbDoctor.Drivers;
 /// counted as objects, never as keys), every one in <c>s_allPools</c>, each with a reaper (a PeriodicTimer) that also
 /// keeps it alive. Physical connections are <c>ServerSession</c>s: leased ones in the pool's <c>m_leasedSessions</c>,
 /// remembered only through a weak reference to their <c>MySqlConnection</c>; idle ones in <c>m_sessions</c>.
+/// 2.4.0 has the same pools, sessions, session states and reaper (compared field by field against 2.6.2); only
+/// <c>MySqlCommand</c> differs: it keeps its SQL in <c>m_commandText</c> where 2.6 has an auto-property.
 /// </summary>
-internal sealed class MySqlConnectorHeapKnowledge : IHeapKnowledge
+internal sealed class MySqlConnectorHeapKnowledge(string commandTextField) : IHeapKnowledge
 {
+    /// <summary>MySqlCommand's SQL up to 2.4 (a plain field; 2.6 made CommandText an auto-property).</summary>
+    public const string CommandTextField24 = "m_commandText";
+
+    public const string CommandTextField26 = "<CommandText>k__BackingField";
+
     private const string Pool = "MySqlConnector.Core.ConnectionPool";
     private const string Session = "MySqlConnector.Core.ServerSession";
 
@@ -189,7 +196,7 @@ internal sealed class MySqlConnectorHeapKnowledge : IHeapKnowledge
     }
 
     /// <summary>The session's reader (one reused instance per session) when open, and the SQL of its command.</summary>
-    private static (ReaderFact? Reader, string? Sql) ReadReader(ClrObject session, ClrObject outer, FactReader reader, List<ulong> related)
+    private (ReaderFact? Reader, string? Sql) ReadReader(ClrObject session, ClrObject outer, FactReader reader, List<ulong> related)
     {
         var active = outer.IsNull ? default : reader.ReadObject(outer, "m_activeReader");
         var dataReader = active.IsNull ? reader.ReadObject(session, "<DataReader>k__BackingField") : active;
@@ -199,7 +206,7 @@ internal sealed class MySqlConnectorHeapKnowledge : IHeapKnowledge
         }
 
         var command = reader.ReadObject(dataReader, "<Command>k__BackingField");
-        var sql = command.IsNull ? null : reader.ReadString(command, "<CommandText>k__BackingField", reader.MaxSqlLength);
+        var sql = command.IsNull ? null : reader.ReadString(command, commandTextField, reader.MaxSqlLength);
         // A session returned to its pool gets a fresh reader (not closed, but without a command): not an open one.
         var closed = reader.Read<bool>(dataReader, "m_closed") != false || command.IsNull;
         if (closed)

@@ -16,9 +16,16 @@ internal static class MySqlConnectorProfile
         [
             new KnowledgeFamily
             {
+                First = new Version(2, 4),
+                Last = new Version(2, 4),
+                Heap = new MySqlConnectorHeapKnowledge(MySqlConnectorHeapKnowledge.CommandTextField24),
+                Telemetry = new MySqlConnectorTelemetry(),
+            },
+            new KnowledgeFamily
+            {
                 First = new Version(2, 6),
                 Last = new Version(2, 6),
-                Heap = new MySqlConnectorHeapKnowledge(),
+                Heap = new MySqlConnectorHeapKnowledge(MySqlConnectorHeapKnowledge.CommandTextField26),
                 Telemetry = new MySqlConnectorTelemetry(),
             },
         ],

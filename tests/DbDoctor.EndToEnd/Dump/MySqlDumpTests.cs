@@ -28,17 +28,25 @@ public sealed class MySqlDumpTests(MariaDbServer server)
     /// <paramref name="expected"/>; <see cref="ScenarioDump.Observed"/> holds that view.
     /// </summary>
     private Task<ScenarioDump> DumpAsync(
-        string scenario, string tag, Func<MariaDbObservation, int> settled, int expected, string databasePattern, params string[] arguments)
+        string scenario, string tag, Func<MariaDbObservation, int> settled, int expected, string databasePattern, params string[] arguments) =>
+        DumpAsync(null, scenario, tag, settled, expected, databasePattern, arguments);
+
+    /// <summary>Like the overload above, of the test app built as <paramref name="cell"/> (null: the solution's own build).</summary>
+    private Task<ScenarioDump> DumpAsync(
+        TestAppCell? cell, string scenario, string tag, Func<MariaDbObservation, int> settled, int expected, string databasePattern, params string[] arguments)
     {
         var database = Database(tag);
         databasePattern = databasePattern.Replace("{db}", database, StringComparison.Ordinal);
-        return DumpCache.GetAsync(scenario, async _ =>
+        async Task<object> ObserveSettled(TestApp _)
         {
             var seen = await PostgresServer.WaitForAsync(() => settled(Observe(databasePattern)), expected, Settle);
             var observation = Observe(databasePattern);
             Assert.True(seen == expected, $"{scenario}: the server shows {seen}, expected {expected}: {string.Join("; ", observation.Threads)}");
-            return (object)observation;
-        }, ["--mysql", server.ConnectionStringFor(database), .. arguments]);
+            return observation;
+        }
+
+        string[] all = ["--mysql", server.ConnectionStringFor(database), .. arguments];
+        return cell is null ? DumpCache.GetAsync(scenario, ObserveSettled, all) : DumpCache.GetAsync(cell, scenario, ObserveSettled, all);
     }
 
     private MariaDbObservation Observe(string databasePattern) => new(server.Threads(databasePattern), server.Transactions(databasePattern));
@@ -211,6 +219,70 @@ public sealed class MySqlDumpTests(MariaDbServer server)
         }
 
         Assert.All(objects, o => Assert.StartsWith("MySql.Data.MySqlClient.", DumpReport.StringOrNull(o, "type"), StringComparison.Ordinal));
+        AssertNoPassword(report);
+    }
+
+    /// <summary>MySqlConnector 2.4.0, the older of the two served versions: the same scenarios, the same exact counts.</summary>
+    private static readonly TestAppCell MySqlConnector24 = new(TestAppCell.CurrentRuntime, MySqlConnector: "2.4.0");
+
+    private static void AssertReadWithVerifiedKnowledge(DumpReport report, string version)
+    {
+        var driver = Assert.Single(report.Root.GetProperty("drivers").EnumerateArray(), d => DumpReport.StringOrNull(d, "name") == "MySqlConnector");
+        Assert.StartsWith(version, DumpReport.StringOrNull(driver, "version"), StringComparison.Ordinal);
+        Assert.DoesNotContain(DumpReport.Strings(report.Root, "warnings"),
+            w => w.Contains("not found on", StringComparison.Ordinal) || w.Contains("verified for", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task On_MySqlConnector_2_4_leaked_transactions_readers_and_recovered_sessions_are_counted_exactly()
+    {
+        var transactions = await DumpAsync(MySqlConnector24, "mysql-transaction-leak", "tx24", s => s.Transactions.Count, 3, "{db}", "--count", "3");
+        var report = await DumpReport.OfAsync(transactions);
+        report.AssertMatchesHandshake();
+        AssertReadWithVerifiedKnowledge(report, "2.4.0");
+        var objects = report.ObjectsOf("leaked-transaction", "mysqlconnector").ToList();
+        AssertThreadIds(objects, Server(transactions).Transactions.Select(t => t.ThreadId), report);
+        Assert.All(objects, o => Assert.Contains("owner collected", DumpReport.StringOrNull(o, "state") ?? "", StringComparison.Ordinal));
+        report.AssertPoolsAreConsistent();
+        Assert.Equal(3, DumpReport.IntOrNull(Assert.Single(report.PoolingPools), "busy"));
+        AssertNoPassword(report);
+
+        var recovered = await DumpAsync(MySqlConnector24, "mysql-transaction-leak", "rec24", s => s.Transactions.Count, 3, "{db}", "--count", "4", "--recover", "true");
+        report = await DumpReport.OfAsync(recovered);
+        report.AssertMatchesHandshake();
+        AssertReadWithVerifiedKnowledge(report, "2.4.0");
+        objects = report.ObjectsOf("leaked-transaction", "mysqlconnector").ToList();
+        AssertThreadIds(objects, Server(recovered).Transactions.Select(t => t.ThreadId), report);
+        Assert.All(objects, o => Assert.Contains("recovered", DumpReport.StringOrNull(o, "state") ?? "", StringComparison.Ordinal));
+        var pool = Assert.Single(report.PoolingPools);
+        Assert.Equal(0, DumpReport.IntOrNull(pool, "busy"));
+        Assert.Equal(4, DumpReport.IntOrNull(pool, "idle"));
+
+        var readers = await DumpAsync(MySqlConnector24, "mysql-reader-leak", "rd24", s => s.Threads.Count(t => t.Command == "Query"), 2, "{db}", "--count", "2");
+        report = await DumpReport.OfAsync(readers);
+        report.AssertMatchesHandshake();
+        AssertReadWithVerifiedKnowledge(report, "2.4.0");
+        var readerSql = readers.Info.GetProperty("readerSql").GetString()!;
+        AssertThreadIds(report.ObjectsOf("leaked-reader", "mysqlconnector"),
+            Server(readers).Threads.Where(t => t.Info.StartsWith(readerSql, StringComparison.Ordinal)).Select(t => t.Id), report);
+        // 2.4 keeps a command's SQL in a plain field (m_commandText), 2.6 in an auto-property: the family knows which.
+        Assert.All(report.ObjectsOf("leaked-reader", "mysqlconnector"), o => Assert.Equal(readerSql, DumpReport.StringOrNull(o, "sql")));
+        report.AssertPoolsAreConsistent();
+    }
+
+    [Fact]
+    public async Task On_MySqlConnector_2_4_dropped_data_sources_pools_are_leaked_pools_kept_by_the_reaper()
+    {
+        var dump = await DumpAsync(MySqlConnector24, "mysql-pool-leak", "pool24", s => s.Threads.Count, 4, "{db}", "--count", "3", "--mode", "distinct");
+        var report = await DumpReport.OfAsync(dump);
+
+        report.AssertMatchesHandshake();
+        AssertReadWithVerifiedKnowledge(report, "2.4.0");
+        report.AssertPoolsAreConsistent();
+        var leaked = report.ObjectsOf("leaked-pool", "mysqlconnector").Select(o => DumpReport.StringOrNull(o, "address")).ToHashSet();
+        var tenantPools = report.PoolingPools.Where(p => leaked.Contains(DumpReport.StringOrNull(p, "address"))).ToList();
+        Assert.Equal(3, tenantPools.Count);
+        Assert.All(tenantPools, p => Assert.Contains("timer", DumpReport.Strings(p, "retainedBy")));
         AssertNoPassword(report);
     }
 }

@@ -58,6 +58,14 @@ public static class DumpCache
         return Dumps.GetOrAdd(key, _ => new Lazy<Task<ScenarioDump>>(() => WriteAsync(scenario, arguments, observe))).Value;
     }
 
+    /// <summary>Like <see cref="GetAsync(string, Func{TestApp, Task{object}}, string[])"/>, of the test app built as a cell of the target matrix.</summary>
+    public static Task<ScenarioDump> GetAsync(TestAppCell cell, string scenario, Func<TestApp, Task<object>> observe, params string[] arguments)
+    {
+        var key = string.Join('\u001f', arguments.Prepend(scenario).Prepend(cell.ToString()));
+        return Dumps.GetOrAdd(key, _ => new Lazy<Task<ScenarioDump>>(async () =>
+            await WriteAsync(scenario, arguments, observe, await TestAppMatrix.BuildAsync(cell)))).Value;
+    }
+
     /// <summary>Writes a heap dump of any running .NET process (the caller owns the file).</summary>
     public static Task<TimeSpan> WriteHeapDumpAsync(int pid, string path) => HeapDumpWriter.WriteAsync(pid, path);
 
