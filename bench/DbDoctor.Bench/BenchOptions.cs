@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace DbDoctor.Bench;
 
-/// <summary>The benchmark's command line. <c>--smoke</c>: the smallest dump, one run, no attach part, no results file.</summary>
+/// <summary>
+/// The benchmark's command line. <c>--smoke</c>: the smallest dump, one run, no attach part, no results file.
+/// <c>--watch-soak</c>: only the watch soak (ten minutes by default; never part of CI), which updates its own section of the results.
+/// </summary>
 public sealed record BenchOptions
 {
     public bool Smoke { get; init; }
@@ -14,10 +17,13 @@ public sealed record BenchOptions
     public int WindowSeconds { get; init; } = 8;
     public string? ResultsPath { get; init; }
     public string? CacheDirectory { get; init; }
+    public bool WatchSoak { get; init; }
+    public int SoakMinutes { get; init; } = 10;
 
     public const string Usage =
         "usage: dotnet run -c Release --project bench/DbDoctor.Bench -- [--smoke] [--runs N] [--sizes 1000000,5000000,20000000]\n"
-        + "       [--no-attach] [--rate QUERIES_PER_SECOND] [--results FILE] [--cache DIR]";
+        + "       [--no-attach] [--rate QUERIES_PER_SECOND] [--results FILE] [--cache DIR]\n"
+        + "       --watch-soak [--soak-minutes 10] [--rate QUERIES_PER_SECOND] [--results FILE]";
 
     public static BenchOptions Parse(string[] args)
     {
@@ -34,10 +40,14 @@ public sealed record BenchOptions
                 "--rate" => options with { Rate = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--results" => options with { ResultsPath = Value() },
                 "--cache" => options with { CacheDirectory = Value() },
+                "--watch-soak" => options with { WatchSoak = true },
+                "--soak-minutes" => options with { SoakMinutes = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
         }
 
-        return options.Runs < 1 || options.BallastSizes.Count == 0 ? throw new ArgumentException("--runs must be at least 1 and --sizes not empty") : options;
+        return options.Runs < 1 || options.BallastSizes.Count == 0 || options.SoakMinutes < 2
+            ? throw new ArgumentException("--runs must be at least 1, --sizes not empty and --soak-minutes at least 2")
+            : options;
     }
 }

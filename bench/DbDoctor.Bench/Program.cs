@@ -4,7 +4,8 @@ using DbDoctor.TestHarness;
 
 // Generates (or reuses) heap dumps of the mixed scenario with ballast, measures the baseline walk and dbdoctor on each,
 // measures what attaching costs a fixed-rate target, and writes bench/RESULTS.md. Exit 1 when dbdoctor's leak counts
-// are wrong on any dump (the CI smoke test relies on that), 2 on a bad command line.
+// are wrong on any dump (the CI smoke test relies on that), 2 on a bad command line. With --watch-soak it only runs
+// dbdoctor watch beside a busy target for ten minutes and exits 1 when watch's memory was not flat.
 BenchOptions options;
 try
 {
@@ -34,6 +35,24 @@ try
         return postgres.ConnectionString;
     }
 
+    var command = "dotnet run -c Release --project bench/DbDoctor.Bench --" + (args.Length == 0 ? "" : " " + string.Join(' ', args));
+    var resultsPath = options.ResultsPath ?? (options.Smoke ? null : Path.Combine(ChildProcess.RepositoryRoot, "bench", "RESULTS.md"));
+    var existing = resultsPath is not null && File.Exists(resultsPath) ? await File.ReadAllTextAsync(resultsPath) : "";
+    if (options.WatchSoak)
+    {
+        Console.Error.WriteLine($"Watch soak: {options.SoakMinutes} min against a target at {options.Rate} queries/s…");
+        var soak = await WatchSoakBench.MeasureAsync(ConnectionString(), options.Rate, TimeSpan.FromMinutes(options.SoakMinutes), options.WindowSeconds);
+        var section = WatchSoakReport.Render(soak, command, started, loadAtStart);
+        Console.Out.WriteLine(section);
+        if (resultsPath is not null)
+        {
+            await File.WriteAllTextAsync(resultsPath, WatchSoakReport.Splice(existing, section));
+            Console.Error.WriteLine($"Watch section written to {resultsPath}.");
+        }
+
+        return WatchSoakReport.Flat(soak) ? 0 : 1;
+    }
+
     var library = new DumpLibrary(cache, ConnectionString);
     var heaps = new List<HeapMeasurement>();
     foreach (var size in options.BallastSizes.Order())
@@ -51,10 +70,13 @@ try
         attach = await AttachBench.MeasureAsync(ConnectionString(), options.Rate, options.BallastSizes.Min(), options.AttachRounds, options.WindowSeconds, cache);
     }
 
-    var command = "dotnet run -c Release --project bench/DbDoctor.Bench --" + (args.Length == 0 ? "" : " " + string.Join(' ', args));
     var markdown = ResultsReport.Render(heaps, attach, options.Runs, command.TrimEnd('-', ' '), started, loadAtStart);
     Console.Out.WriteLine(markdown);
-    var resultsPath = options.ResultsPath ?? (options.Smoke ? null : Path.Combine(ChildProcess.RepositoryRoot, "bench", "RESULTS.md"));
+    if (WatchSoakReport.Existing(existing) is { } watchSection)
+    {
+        markdown = WatchSoakReport.Splice(markdown, watchSection);
+    }
+
     if (resultsPath is not null)
     {
         await File.WriteAllTextAsync(resultsPath, markdown);
