@@ -8,7 +8,7 @@ public sealed class OutputOptions
 {
     public Option<string> Format { get; } = new("--format", "-f")
     {
-        Description = "Report format: console (for people), json (schema dbdoctor/report@1) or markdown.",
+        Description = "Report format: console (for people), json (schema dbdoctor/report@1), markdown, or html (one self-contained page with charts, for a ticket).",
         DefaultValueFactory = _ => "console",
     };
 
@@ -27,7 +27,7 @@ public sealed class OutputOptions
 
     public OutputOptions()
     {
-        Format.AcceptOnlyFromAmong("console", "json", "markdown");
+        Format.AcceptOnlyFromAmong("console", "json", "markdown", "html");
         MaxSql.Validators.Add(MinimumValue.Of<OptionResult>(10, "--max-sql must be at least 10."));
     }
 

@@ -1,6 +1,7 @@
 using DbDoctor.Model;
 using DbDoctor.Model.Reports;
 using DbDoctor.Rendering;
+using DbDoctor.Rendering.Html;
 
 namespace DbDoctor.Cli;
 
@@ -13,6 +14,7 @@ public static class ReportOutput
         {
             "json" => new JsonRenderer(),
             "markdown" => new MarkdownRenderer(),
+            "html" => new HtmlRenderer(),
             _ => new ConsoleRenderer(output is null ? ConsoleRenderOptions.ForCurrentConsole() : new ConsoleRenderOptions()),
         };
 

@@ -9,6 +9,7 @@ public sealed class DumpFormatTests
     [Theory]
     [InlineData("console")]
     [InlineData("markdown")]
+    [InlineData("html")]
     public async Task Human_formats_name_every_finding_kind_of_the_json_report(string format)
     {
         var dump = await DumpCache.GetAsync("sqlite-mixed");

@@ -64,9 +64,12 @@ public sealed class WatchCliTests(PostgresServer server) : IDisposable
         var json = Assert.Single(Reports("json"));
         var markdown = Assert.Single(Reports("md"));
         Assert.Equal(Path.ChangeExtension(json, ".md"), markdown);
+        var page = Assert.Single(Reports("html"));
+        Assert.Equal(Path.ChangeExtension(json, ".html"), page);
         Assert.Matches($@"dbdoctor-{app.Pid}-\d{{8}}-\d{{6}}Z\.json$", json);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(json));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(markdown));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(page));
 
         using var report = JsonDocument.Parse(await File.ReadAllTextAsync(json));
         var root = report.RootElement;
@@ -84,6 +87,9 @@ public sealed class WatchCliTests(PostgresServer server) : IDisposable
         var markdownText = await File.ReadAllTextAsync(markdown);
         Assert.Contains("Taken by dbdoctor watch", markdownText, StringComparison.Ordinal);
         Assert.Contains("leaked-transaction", markdownText, StringComparison.Ordinal);
+        var pageText = await File.ReadAllTextAsync(page);
+        Assert.Contains("Taken by dbdoctor watch", pageText, StringComparison.Ordinal);
+        Assert.Contains("<svg", pageText, StringComparison.Ordinal);
 
         // One line says what fired and where the report is; the target keeps running and watch goes on sampling.
         Assert.Contains($"process {app.Pid}: fired ", watch.Stderr, StringComparison.Ordinal);

@@ -60,7 +60,7 @@ public sealed class RedactionOnceTests
     [Fact]
     public void Every_shipped_format_prints_no_secret_from_any_field()
     {
-        foreach (ReportRenderer renderer in new ReportRenderer[] { new JsonRenderer(), new MarkdownRenderer(), new ConsoleRenderer(new ConsoleRenderOptions { Width = 400 }) })
+        foreach (ReportRenderer renderer in new ReportRenderer[] { new JsonRenderer(), new MarkdownRenderer(), new ConsoleRenderer(new ConsoleRenderOptions { Width = 400 }), new DbDoctor.Rendering.Html.HtmlRenderer() })
         {
             var text = renderer.Render(Leaky());
 

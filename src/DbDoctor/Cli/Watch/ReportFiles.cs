@@ -2,11 +2,12 @@ using System.Globalization;
 using DbDoctor.Model;
 using DbDoctor.Model.Reports;
 using DbDoctor.Rendering;
+using DbDoctor.Rendering.Html;
 
 namespace DbDoctor.Cli.Watch;
 
 /// <summary>
-/// Writes a watch report as JSON and Markdown into the report directory: timestamped names, readable by the owner
+/// Writes a watch report as JSON, Markdown and HTML into the report directory: timestamped names, readable by the owner
 /// only (a report names pools, SQL and hosts).
 /// </summary>
 public static class ReportFiles
@@ -43,20 +44,21 @@ public static class ReportFiles
         return full;
     }
 
-    /// <summary>Writes both files; returns the JSON file's path (the Markdown one sits beside it).</summary>
+    /// <summary>Writes the three files; returns the JSON file's path (the Markdown and HTML ones sit beside it).</summary>
     public static string Write(string directory, Report report, int pid, DateTime utcNow)
     {
         ArgumentNullException.ThrowIfNull(report);
         var baseStem = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"dbdoctor-{pid}-{utcNow:yyyyMMdd-HHmmss}Z"));
         var stem = baseStem;
         // Two snapshots of one pid within a second cannot happen (cooldown), but never overwrite a report anyway.
-        for (var n = 2; File.Exists(stem + ".json") || File.Exists(stem + ".md"); n++)
+        for (var n = 2; File.Exists(stem + ".json") || File.Exists(stem + ".md") || File.Exists(stem + ".html"); n++)
         {
             stem = string.Create(CultureInfo.InvariantCulture, $"{baseStem}-{n}");
         }
 
         WritePrivate(stem + ".json", new JsonRenderer().Render(report));
         WritePrivate(stem + ".md", new MarkdownRenderer().Render(report));
+        WritePrivate(stem + ".html", new HtmlRenderer().Render(report));
         return stem + ".json";
     }
 
