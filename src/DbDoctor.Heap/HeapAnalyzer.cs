@@ -107,12 +107,13 @@ public static class HeapAnalyzer
         var assembler = new FactAssembler(walker, registries, reader, new PathDescriber(heap, roles, options.MaxRootPathLength),
             new HolderStackReader(runtime, roles));
         assembler.Assemble();
+        var registryEntries = RegistryEntries(roots, drivers, reader);
 
         return new HeapFacts
         {
             Target = target,
             Drivers = DriverVersions(versions, drivers, assembler),
-            Pools = assembler.Pools,
+            Pools = [.. assembler.Pools, .. registryEntries],
             Connections = assembler.Connections,
             GenericObjects = assembler.GenericObjects,
             Stats = new HeapStats
@@ -126,6 +127,25 @@ public static class HeapAnalyzer
             },
             Warnings = warnings,
         };
+    }
+
+    /// <summary>Pools the drivers' registries record without a pool object (connection strings used with pooling off).</summary>
+    private static List<PoolFact> RegistryEntries(IReadOnlyList<RootEntry> roots, IReadOnlyList<IHeapKnowledge> drivers, FactReader reader)
+    {
+        var facts = new List<PoolFact>();
+        foreach (var driver in drivers)
+        {
+            foreach (var registry in driver.Registries)
+            {
+                var root = roots.FirstOrDefault(r => r.Source == RootSource.DriverRegistry && r.Label == $"static {registry.TypeName}.{registry.FieldName}");
+                if (root is not null)
+                {
+                    facts.AddRange(driver.ReadRegistryEntries(reader.GetObject(root.Object), registry, reader));
+                }
+            }
+        }
+
+        return facts;
     }
 
     /// <summary>

@@ -67,6 +67,13 @@ public interface IHeapKnowledge
     /// Held/Holder/RootPath are filled in by the caller from <see cref="ConnectionReading.RelatedObjects"/>.
     /// </summary>
     ConnectionReading? ReadConnection(ClrObject connection, FactReader reader);
+
+    /// <summary>
+    /// What a registry records besides pool objects, as pool facts: a driver that notes a connection string used with
+    /// pooling off under a null pool leaves no pool object, and only this entry names the endpoint its connections go
+    /// to (for the socket census and the churn rule). <paramref name="registry"/> is the static's value. Most drivers have none.
+    /// </summary>
+    IEnumerable<PoolFact> ReadRegistryEntries(ClrObject registry, DriverRegistry entry, FactReader reader) => [];
 }
 
 /// <summary>A connection fact plus the application-facing objects that make it "held" when an application root reaches them.</summary>

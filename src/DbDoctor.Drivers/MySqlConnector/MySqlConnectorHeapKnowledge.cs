@@ -108,6 +108,9 @@ internal sealed class MySqlConnectorHeapKnowledge(string commandTextField) : IHe
         };
     }
 
+    public IEnumerable<PoolFact> ReadRegistryEntries(ClrObject registry, DriverRegistry entry, FactReader reader) =>
+        entry.FieldName == "s_pools" ? MySqlConnectorUnpooledStrings.Read(registry, reader, Name, entry.Label) : [];
+
     private static bool ReaperRunning(ClrObject pool, FactReader reader)
     {
         var timer = reader.ReadOptionalObject(pool, "m_reaperTimer");

@@ -17,7 +17,7 @@ public static class AttachCommand
         var noHeap = new Option<bool>("--no-heap") { Description = "Skip the heap snapshot: telemetry only, the target is never paused." };
         var keepDump = new Option<FileInfo?>("--keep-dump") { HelpName = "path", Description = "Keep the heap snapshot at this path instead of deleting it." };
         var serverIdle = DurationOption.Create("--server-idle-timeout", "After how long idle the server (or a proxy) closes sessions, e.g. 60s: checks pools for stale connections.", null, TimeSpan.FromSeconds(1));
-        var server = new Option<string?>("--server") { HelpName = "connection-string", Description = "A connection string to ask the target's database server (PostgreSQL, MySQL/MariaDB) its idle timeout and, for MySQL, its sessions and open transactions (never printed)." };
+        var server = new Option<string?>("--server") { HelpName = "connection-string", Description = "A connection string (never printed) to ask the target's database server its view: PostgreSQL's idle_session_timeout and the pg_stat_activity rows of the heap's backend pids; MySQL/MariaDB's wait_timeout/interactive_timeout and the information_schema.processlist and innodb_trx rows of the heap's thread ids." };
         var output = new OutputOptions();
 
         var command = new Command("attach", "Listen to a running process's pool telemetry, snapshot its heap, and diagnose both together.");

@@ -89,4 +89,23 @@ public sealed class MySqlAttachTests(MariaDbServer server)
         Assert.Contains("in TIME-WAIT", evidence, StringComparison.Ordinal);
         Assert.Contains("Connection Idle Timeout=1", churn.GetProperty("title").GetString() + evidence + churn.GetProperty("advice").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Pooling_off_is_churn_seen_in_time_wait_sockets_to_the_server_without_any_pool_object()
+    {
+        using var app = await StartAsync("mysql-churn-unpooled", "unp", "--workers", "2", "--pause-ms", "5");
+
+        var run = await AttachAsync(app, 6);
+
+        AssertFindingsMatchHandshake(run, app);
+        var churn = Assert.Single(run.FindingsOf("connection-churn"));
+        Assert.Equal("MySqlConnector", DumpReport.StringOrNull(churn, "driver"));
+        var text = churn.GetProperty("title").GetString() + "\n" + Evidence(churn);
+        Assert.Contains($"127.0.0.1:{server.Port}", text, StringComparison.Ordinal);
+        Assert.Contains("in TIME-WAIT", text, StringComparison.Ordinal);
+        Assert.Contains("Pooling=false", text, StringComparison.Ordinal);
+        Assert.True(churn.GetProperty("count").GetInt32() >= 20, run.Summary());
+        Assert.Contains("Remove Pooling=false", churn.GetProperty("advice").GetString(), StringComparison.Ordinal);
+        Assert.True(run.Cli.ExitCode == 3, run.Summary());
+    }
 }
