@@ -1,6 +1,6 @@
+using System.Data.Common;
 using DbDoctor.TestApp;
 using DbDoctor.TestApp.Scenarios;
-using Npgsql;
 
 // Each scenario reproduces one connection-pool failure, prints one JSON handshake line on stdout when its state is
 // in place, then keeps running until stdin says "exit" (or closes). Diagnostics go to stderr only.
@@ -21,14 +21,17 @@ catch (TestAppUsageException e)
     Console.Error.WriteLine(ScenarioCatalog.Usage);
     return 2;
 }
-catch (NpgsqlException e)
+catch (DbException e)
 {
-    Console.Error.WriteLine($"error: PostgreSQL is not usable: {e.Message}");
-    return 2;
-}
-catch (MySqlConnector.MySqlException e)
-{
-    Console.Error.WriteLine($"error: MySQL is not usable: {e.Message}");
+    // Caught by the ADO.NET base class: naming a driver's exception type here would load that driver into every
+    // scenario's process at start-up (the no-driver scenario must load none).
+    var server = e.GetType().Namespace switch
+    {
+        "Npgsql" => "PostgreSQL is not usable: ",
+        "MySqlConnector" => "MySQL is not usable: ",
+        _ => "",
+    };
+    Console.Error.WriteLine($"error: {server}{e.Message}");
     return 2;
 }
 catch (ScenarioFailedException e)
@@ -36,7 +39,7 @@ catch (ScenarioFailedException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
 }
-catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

@@ -38,6 +38,7 @@ public static class ScenarioCatalog
         ["mysql-churn-idle-timeout"] = MySqlChurnScenarios.IdleTimeoutChurnAsync,
         ["mysql-stale"] = MySqlChurnScenarios.StaleConnectionsAsync,
         ["mysqldata-leak"] = MySqlDataScenario.RunAsync,
+        ["no-driver"] = NoDriverScenario.RunAsync,
     };
 
     public static string Usage =>

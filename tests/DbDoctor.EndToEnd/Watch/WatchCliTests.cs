@@ -154,6 +154,66 @@ public sealed class WatchCliTests(PostgresServer server) : IDisposable
         Assert.Equal(0, second.Stop(TimeSpan.FromSeconds(10)));
     }
 
+    [Fact]
+    public async Task With_all_it_watches_each_process_that_loads_a_driver_as_they_start_exit_and_come_back_and_leaves_others_alone()
+    {
+        using var watch = WatchProcess.Start(["--all", "--report-dir", _reports], Environment);
+        // A .NET service without a database driver, running before and while the others come and go.
+        using var plain = await TestApp.StartAsync("no-driver", [], null, Environment);
+        var plainAssemblies = plain.Info.GetProperty("loadedAssemblies").EnumerateArray().Select(a => a.GetString()).ToList();
+        Assert.DoesNotContain(plainAssemblies, a => a is "Npgsql" or "MySqlConnector" or "Microsoft.Data.Sqlite");
+
+        var firstName = UniqueApplicationName("e2e-watch-all");
+        using (var first = await StartHealthyAsync(firstName))
+        {
+            Assert.True(await watch.WaitForAsync(() => watch.Samples.Any(s => s.Sample.GetProperty("pid").GetInt32() == first.Pid), TimeSpan.FromSeconds(60)), watch.ToString());
+            Assert.True(await watch.WaitForAsync(() => watch.RowsOf(first.Pid, firstName).Any(), TimeSpan.FromSeconds(30)), watch.ToString());
+            Assert.Equal(0, first.Stop(TimeSpan.FromSeconds(10)));
+            Assert.True(await watch.WaitForAsync(() => watch.Stderr.Contains($"process {first.Pid}: exited; it will be picked up again", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), watch.ToString());
+        }
+
+        using var second = await StartHealthyAsync(UniqueApplicationName("e2e-watch-all"));
+        Assert.True(await watch.WaitForAsync(() => watch.Samples.Any(s => s.Sample.GetProperty("pid").GetInt32() == second.Pid), TimeSpan.FromSeconds(60)), watch.ToString());
+
+        // Every scan since the first sample saw the driverless service (it started before both): never watched.
+        Assert.False(plain.HasExited, plain.Stderr);
+        Assert.DoesNotContain($"process {plain.Pid}:", watch.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(watch.Samples, s => s.Sample.GetProperty("pid").GetInt32() == plain.Pid);
+        Assert.DoesNotContain(watch.Samples, s => s.Sample.GetProperty("pid").GetInt32() == watch.Pid);
+
+        var exit = await watch.StopAsync("TERM", TimeSpan.FromSeconds(20));
+        Assert.True(exit == 0, $"exit {exit}. {watch}");
+        Assert.Empty(watch.BadLines);
+        Assert.Empty(Reports("json")); // healthy services fire nothing
+        Assert.Empty(LeftInTmp());
+        Assert.Equal(0, second.Stop(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, plain.Stop(TimeSpan.FromSeconds(10)));
+    }
+
+    [Theory]
+    [InlineData("TERM", 0)]
+    [InlineData("INT", 130)]
+    public async Task A_signal_while_a_snapshot_is_being_taken_stops_watch_and_leaves_no_snapshot_behind(string signal, int expectedExit)
+    {
+        var applicationName = UniqueApplicationName("e2e-watch-sig");
+        using var app = await StartLeakingAsync(applicationName);
+        using var watch = WatchProcess.Start([Pid(app.Pid), "--report-dir", _reports, "--trigger", "used>=1"], Environment);
+
+        // The snapshot's private folder (dbdoctor-*) exists from before the runtime writes the dump until the analysis ends.
+        Assert.True(await watch.WaitForAsync(() => LeftInTmp().Any(e => e.StartsWith("dbdoctor-", StringComparison.Ordinal)), TimeSpan.FromSeconds(90)), watch.ToString());
+        var exit = await watch.StopAsync(signal, TimeSpan.FromSeconds(40));
+
+        Assert.True(exit == expectedExit, $"exit {exit}. {watch}");
+        Assert.Empty(LeftInTmp());
+        Assert.Empty(watch.BadLines);
+        // Either the report was complete before the signal was handled, or there is none: never a part of one.
+        Assert.Equal(Reports("json").Length, Reports("md").Length);
+        Assert.Equal(Reports("json").Length, Reports("html").Length);
+        Assert.DoesNotContain("   at ", watch.Stderr, StringComparison.Ordinal);
+        Assert.False(app.HasExited, app.Stderr);
+        Assert.Equal(0, app.Stop(TimeSpan.FromSeconds(10)));
+    }
+
     [Theory]
     [InlineData("--trigger", "used>=lots", "'lots' in 'used>=lots' is not a number")]
     [InlineData("--trigger", "connections>3", "'connections' is not a measure")]
