@@ -2,11 +2,9 @@ using DbDoctor.TestApp.Scenarios;
 
 namespace DbDoctor.TestApp;
 
-/// <summary>Maps each scenario name to the code that sets its failure up.</summary>
+/// <summary>Every scenario of the test app (the demo app the tool ships has its own, SQLite-only table).</summary>
 public static class ScenarioCatalog
 {
-    private delegate Task<ScenarioOutcome> ScenarioSetup(AppOptions options, BackgroundWork background);
-
     private static readonly Dictionary<string, ScenarioSetup> Scenarios = new(StringComparer.Ordinal)
     {
         ["npgsql-transaction-leak"] = NpgsqlLeakScenarios.TransactionLeakAsync,
@@ -41,36 +39,11 @@ public static class ScenarioCatalog
         ["no-driver"] = NoDriverScenario.RunAsync,
     };
 
-    public static string Usage =>
-        "usage: DbDoctor.TestApp <scenario> [--pg <connection string>] [--mysql <connection string>] [--count N] [--sqlite-dir DIR] [--app-name NAME] [--ballast OBJECTS] [...]\n"
-        + "scenarios: " + string.Join(", ", Scenarios.Keys);
+    private static readonly ScenarioTable Table = new(
+        "usage: DbDoctor.TestApp <scenario> [--pg <connection string>] [--mysql <connection string>] [--count N] [--sqlite-dir DIR] [--app-name NAME] [--ballast OBJECTS] [...]",
+        Scenarios);
 
-    public static async Task<int> RunAsync(string scenario, AppOptions options)
-    {
-        if (!Scenarios.TryGetValue(scenario, out var setup))
-        {
-            throw new TestAppUsageException($"unknown scenario '{scenario}'");
-        }
+    public static string Usage => Table.Usage;
 
-        using var background = new BackgroundWork();
-        try
-        {
-            // Read before the scenario's RejectUnused, so every scenario honours --ballast.
-            var ballastObjects = Ballast.AllocateFromOptions(options);
-            var outcome = await setup(options, background);
-            if (ballastObjects > 0)
-            {
-                outcome.Info["ballastObjects"] = ballastObjects;
-            }
-
-            Handshake.Write(scenario, outcome);
-            await Handshake.WaitForExitAsync();
-        }
-        finally
-        {
-            await background.StopAsync(TimeSpan.FromSeconds(3));
-        }
-
-        return 0;
-    }
+    public static Task<int> RunAsync(string scenario, AppOptions options) => Table.RunAsync(scenario, options);
 }

@@ -5,7 +5,7 @@ using DbDoctor.Model;
 namespace DbDoctor.Cli;
 
 /// <summary>
-/// The SQLite scenario app shipped inside the tool (folder demo/), started as a child process for
+/// The SQLite scenario app (testapps/DbDoctor.DemoApp) shipped inside the tool (folder demo/), started as a child process for
 /// <c>dbdoctor demo</c>. It prints one JSON line with its pid when its leaks are in place, then waits for "exit".
 /// </summary>
 public sealed class DemoApp : IAsyncDisposable
@@ -20,7 +20,7 @@ public sealed class DemoApp : IAsyncDisposable
 
     public int Pid { get; }
 
-    public static string AppPath => Path.Combine(AppContext.BaseDirectory, "demo", "DbDoctor.TestApp.dll");
+    public static string AppPath => Path.Combine(AppContext.BaseDirectory, "demo", "DbDoctor.DemoApp.dll");
 
     public static async Task<DemoApp> StartAsync(string scenario, string workDirectory, CancellationToken ct)
     {
