@@ -1,3 +1,4 @@
+using System.Data.Common;
 using DbDoctor.TestApp;
 using DbDoctor.TestApp.Scenarios;
 
@@ -30,7 +31,7 @@ catch (TestAppUsageException e)
     Console.Error.WriteLine(table.Usage);
     return 2;
 }
-catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+catch (Exception e) when (e is DbException or ScenarioFailedException or IOException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
