@@ -23,7 +23,7 @@ public sealed class MetricsEndpoint : IDisposable
     /// <summary>Where a scrape finds the metrics.</summary>
     public string Url { get; }
 
-    /// <summary>Parses <c>[HOST:]PORT</c>: a bare port listens on every interface (<c>+</c>); <c>localhost</c> or an address limits it.</summary>
+    /// <summary>Parses <c>[HOST:]PORT</c>: a bare port, 0.0.0.0 or [::] listens on every interface (<c>+</c>); <c>localhost</c>, a host name or an IPv4 address limits it.</summary>
     public static bool TryParse(string? text, out string host, out int port)
     {
         host = "+";
@@ -37,15 +37,19 @@ public sealed class MetricsEndpoint : IDisposable
         var portText = colon < 0 ? text : text[(colon + 1)..];
         if (colon > 0)
         {
-            host = text[..colon].Trim('[', ']');
+            host = ListenHost(text[..colon].Trim('[', ']'));
         }
         else if (colon == 0)
         {
             return false;
         }
 
-        return host.Length > 0 && int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and <= 65535;
+        // HttpListener on Unix takes no IPv6 address in a prefix ("Invalid port in prefix"): only [::], as every interface.
+        return host.Length > 0 && !host.Contains(':', StringComparison.Ordinal) && int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and <= 65535;
     }
+
+    /// <summary>"Every interface" is <c>+</c> in an HttpListener prefix: a prefix host of 0.0.0.0 is refused ("The request is not supported").</summary>
+    private static string ListenHost(string host) => host is "0.0.0.0" or "::" or "*" ? "+" : host;
 
     public static MetricsEndpoint Start(string host, int port, WatchMetrics metrics)
     {

@@ -27,7 +27,7 @@ public static class WatchCommand
             Description = "When to snapshot and diagnose: " + TriggerParser.Help + ". Replaces the defaults (used>=90%:10s, timeouts>0, pending>0:5s, exhaustion<=10m); 'defaults' keeps them. Repeatable.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var reportDir = new Option<DirectoryInfo?>("--report-dir") { HelpName = "dir", Description = "Where reports are written (JSON and Markdown, owner-only). Default: the current directory." };
+        var reportDir = new Option<DirectoryInfo?>("--report-dir") { HelpName = "dir", Description = "Where reports are written (JSON, Markdown and HTML, owner-only). Default: the current directory." };
         var cooldown = DurationOption.Create("--cooldown", "Least time between two snapshots of one process. Default: 5m.", TimeSpan.FromMinutes(5), TimeSpan.Zero);
         var maxSnapshots = new Option<int>("--max-snapshots") { HelpName = "n", Description = "Most heap snapshots per process. Default: 3.", DefaultValueFactory = _ => 3 };
         var format = new Option<string>("--format", "-f")
@@ -39,7 +39,7 @@ public static class WatchCommand
         var prometheus = new Option<string?>("--prometheus")
         {
             HelpName = "[host:]port",
-            Description = "Serve the pools' state and the last findings at http://HOST:PORT/metrics in the Prometheus text format (a bare port listens on every interface).",
+            Description = "Serve the pools' state and the last findings at http://HOST:PORT/metrics in the Prometheus text format (a bare port, 0.0.0.0 or [::] listens on every interface).",
         };
         var maxSql = new Option<int>("--max-sql") { HelpName = "chars", Description = "Longest SQL text shown per object in reports.", DefaultValueFactory = _ => 200 };
 
@@ -68,7 +68,7 @@ public static class WatchCommand
         {
             if (!MetricsEndpoint.TryParse(result.GetValueOrDefault<string?>(), out _, out _))
             {
-                result.AddError("--prometheus takes [HOST:]PORT, e.g. 9464 or 127.0.0.1:9464.");
+                result.AddError("--prometheus takes [HOST:]PORT (HOST a name, an IPv4 address, or 0.0.0.0 or [::] for every interface), e.g. 9464, 0.0.0.0:9464 or 127.0.0.1:9464.");
             }
         });
         command.Validators.Add(result =>

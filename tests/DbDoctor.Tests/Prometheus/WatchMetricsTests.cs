@@ -87,11 +87,39 @@ public class WatchMetricsTests
     [InlineData("9464", "+", 9464)]
     [InlineData("127.0.0.1:9464", "127.0.0.1", 9464)]
     [InlineData("localhost:80", "localhost", 80)]
-    [InlineData("[::1]:9464", "::1", 9464)]
+    [InlineData("0.0.0.0:9464", "+", 9464)]
+    [InlineData("[::]:9464", "+", 9464)]
     public void Address_is_host_and_port_or_a_bare_port(string text, string host, int port)
     {
         Assert.True(MetricsEndpoint.TryParse(text, out var parsedHost, out var parsedPort));
         Assert.Equal((host, port), (parsedHost, parsedPort));
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0", "127.0.0.1")]
+    [InlineData("[::]", "127.0.0.1")]
+    [InlineData("127.0.0.1", "127.0.0.1")]
+    [InlineData("", "127.0.0.1")]
+    public async Task The_endpoint_serves_metrics_on_the_address_it_was_given(string host, string scrapeHost)
+    {
+        var port = FreePort();
+        var address = host.Length == 0 ? $"{port}" : $"{host}:{port}";
+        Assert.True(MetricsEndpoint.TryParse(address, out var listenHost, out var listenPort));
+        var metrics = new WatchMetrics();
+        metrics.Update(Sample(42, Row("Host=svc", 3)), "svc");
+        using var endpoint = MetricsEndpoint.Start(listenHost, listenPort, metrics);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+
+        var text = await http.GetStringAsync(new Uri($"http://{scrapeHost}:{port}/metrics"));
+
+        Assert.Contains("dbdoctor_pool_connections{", text, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Theory]
@@ -101,6 +129,8 @@ public class WatchMetricsTests
     [InlineData("host:")]
     [InlineData("70000")]
     [InlineData("0")]
+    [InlineData("[::1]:9464")]
+    [InlineData("[fd00::2]:9464")]
     public void Bad_addresses_are_refused(string text) => Assert.False(MetricsEndpoint.TryParse(text, out _, out _));
 
     private static Report Report(params (string Kind, string Severity, int Count)[] findings) => new()
