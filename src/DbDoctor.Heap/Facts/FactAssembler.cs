@@ -1,5 +1,6 @@
 using DbDoctor.Drivers;
 using DbDoctor.Heap.Traversal;
+using DbDoctor.Model;
 using DbDoctor.Model.Facts;
 
 namespace DbDoctor.Heap.Facts;
@@ -39,12 +40,12 @@ internal sealed class FactAssembler(
             // static registry of open connections, say); the walk records full paths for the application phase only.
             var (holder, rootPath) = record.ReachedByApplication
                 ? paths.Describe(record)
-                : (null, (IReadOnlyList<string>)[record.Root.Label, record.Type.Name ?? "?"]);
+                : (null, (IReadOnlyList<string>)[record.Root.Text, CodeNames.Type(record.Type.Name)]);
             GenericObjects.Add(new GenericDbObjectFact
             {
                 Driver = record.Role.GenericDriver ?? "unknown",
                 Kind = record.Role.GenericKind!,
-                TypeName = record.Type.Name ?? "?",
+                TypeName = CodeNames.Type(record.Type.Name),
                 Address = record.Address,
                 Held = record.ReachedByApplication,
                 Holder = holder,
@@ -77,7 +78,7 @@ internal sealed class FactAssembler(
             retainedBy.Add(RetainerKinds.Timer);
         }
 
-        IReadOnlyList<string> leftovers = !record.ReachedByApplication && record.Root.Source == RootSource.FinishedAsyncStack ? [record.Root.Label] : [];
+        IReadOnlyList<string> leftovers = !record.ReachedByApplication && record.Root.Source == RootSource.FinishedAsyncStack ? [record.Root.Text] : [];
         return fact with { RetainedBy = retainedBy, Holder = holder, RootPath = rootPath, Leftovers = leftovers };
     }
 

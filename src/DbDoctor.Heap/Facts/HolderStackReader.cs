@@ -1,4 +1,5 @@
 using DbDoctor.Heap.Traversal;
+using DbDoctor.Model;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Facts;
@@ -56,7 +57,14 @@ internal sealed class HolderStackReader(ClrRuntime runtime, TypeRoleCache roles)
         {
             if (frame.Method is { } method)
             {
-                frames.Add(method.Signature ?? $"{method.Type?.Name}.{method.Name}");
+                if (method.Type is { } type)
+                {
+                    roles.Get(type);
+                }
+
+                frames.Add(method.Signature is { } signature
+                    ? CodeNames.Signature(signature, roles.Names)
+                    : CodeNames.Method(method.Type?.Name, method.Name, roles.Names));
                 if (frames.Count == MaxFrames)
                 {
                     break;
@@ -166,13 +174,13 @@ internal sealed class HolderStackReader(ClrRuntime runtime, TypeRoleCache roles)
     }
 
     /// <summary>A task that is not an async method's box: what kind of combinator or wrapper it is.</summary>
-    private static string TaskLabel(string? typeName) => typeName switch
+    private string TaskLabel(string? typeName) => typeName switch
     {
         null => "a task",
         _ when typeName.Contains("WhenAllPromise", StringComparison.Ordinal) => "Task.WhenAll",
         _ when typeName.Contains("WhenAnyPromise", StringComparison.Ordinal) => "Task.WhenAny",
         _ when typeName.Contains("UnwrapPromise", StringComparison.Ordinal) => "Task.Run (async lambda)",
         _ when typeName.Contains("ContinuationTaskFromTask", StringComparison.Ordinal) => "Task.ContinueWith",
-        _ => "task " + typeName,
+        _ => "task " + CodeNames.Type(typeName, roles.Names),
     };
 }

@@ -1,32 +1,36 @@
-using DbDoctor.Drivers;
-using System.Text.RegularExpressions;
 using DbDoctor.Heap.Traversal;
+using DbDoctor.Model;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Facts;
 
-/// <summary>Turns a recorded root path into what a person reads: who holds the object and how.</summary>
-internal sealed partial class PathDescriber(ClrHeap heap, TypeRoleCache roles, int maxPathLength)
+/// <summary>
+/// Turns a recorded root path into what a person reads: who holds the object and how, with type, method and field names in
+/// C# terms (<see cref="CodeNames"/>: "async lambda in Program.Main", not <c>Program+&lt;&gt;c__DisplayClass1_0+&lt;&lt;Main&gt;b__1&gt;d</c>).
+/// </summary>
+internal sealed class PathDescriber(ClrHeap heap, TypeRoleCache roles, int maxPathLength)
 {
-    [GeneratedRegex(@"(?<type>[\w.`+]+)\+<(?<method>[^>]+)>d__\d+")]
-    private static partial Regex AsyncStateMachine();
-
     public (string Holder, IReadOnlyList<string> RootPath) Describe(InterestRecord record, string? lastElement = null)
     {
         var path = record.Path ?? [record.Address];
-        var elements = new List<string> { record.Root.Label };
+        var elements = new List<string> { record.Root.Text };
         for (var i = 0; i < path.Length; i++)
         {
             var obj = heap.GetObject(path[i]);
+            if (obj.Type is { } type)
+            {
+                roles.Get(type);
+            }
+
             var name = obj.Type?.Name ?? "?";
             if (i == path.Length - 1)
             {
-                elements.Add(lastElement ?? name);
+                elements.Add(lastElement ?? CodeNames.Type(name, roles.Names));
             }
             else
             {
                 var field = FieldTo(obj, path[i + 1]);
-                elements.Add(field is null or "[]" ? name : $"{name}.{field}");
+                elements.Add(field is null or "[]" ? CodeNames.Type(name, roles.Names) : CodeNames.Field(name, field, roles.Names));
             }
         }
 
@@ -39,32 +43,42 @@ internal sealed partial class PathDescriber(ClrHeap heap, TypeRoleCache roles, i
         // awaited Task.Delay, say) does not: the async method or application type further down the path does.
         if (record.Root.Source == RootSource.ApplicationStatic && !IsFrameworkName(record.Root.Label.Replace("static ", "", StringComparison.Ordinal)))
         {
-            return record.Root.Label;
+            return record.Root.Text;
         }
 
+        // The async method (or iterator) nearest the object: its locals hold it.
         for (var i = path.Length - 1; i >= 0; i--)
         {
-            var match = AsyncStateMachine().Match(heap.GetObjectType(path[i])?.Name ?? "");
-            if (match.Success)
+            if (heap.GetObjectType(path[i]) is not { } type)
             {
-                return $"async {match.Groups["type"].Value}.{match.Groups["method"].Value}";
+                continue;
+            }
+
+            if (roles.Get(type).Async is { } shape)
+            {
+                return "async " + shape.MethodName;
+            }
+
+            if (CodeNames.Type(type.Name, roles.Names) is { } text && (text.StartsWith("iterator ", StringComparison.Ordinal) || text.StartsWith("async iterator ", StringComparison.Ordinal)))
+            {
+                return text;
             }
         }
 
         if (record.Root.StackMethod is { } method)
         {
-            return method;
+            return record.Root.ShownMethod ?? method;
         }
 
         foreach (var address in path)
         {
             if (heap.GetObjectType(address) is { } type && IsApplicationType(type))
             {
-                return type.Name!;
+                return CodeNames.Type(type.Name, roles.Names);
             }
         }
 
-        return record.Root.Label;
+        return record.Root.Text;
     }
 
     private bool IsApplicationType(ClrType type)
@@ -96,17 +110,12 @@ internal sealed partial class PathDescriber(ClrHeap heap, TypeRoleCache roles, i
         {
             if (field.IsObjectReference && field.ReadObject(obj.Address, interior: false).Address == child)
             {
-                return SimplifyFieldName(field.Name);
+                return field.Name ?? "?";
             }
         }
 
         return null;
     }
-
-    public static string SimplifyFieldName(string? name) =>
-        name is not null && name.StartsWith('<') && name.EndsWith(">k__BackingField", StringComparison.Ordinal)
-            ? name[1..^">k__BackingField".Length]
-            : name ?? "?";
 
     private List<string> Shorten(List<string> elements)
     {

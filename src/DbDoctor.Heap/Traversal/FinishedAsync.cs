@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using DbDoctor.Model;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
@@ -27,7 +27,7 @@ internal sealed class AsyncShape(bool isBox, string methodName, int skipFrom, in
 /// continuation inline and the caller then blocked), and its state machine lingers until that stack unwinds. What only such
 /// leftovers reach is as unreachable for the application as garbage; it is walked with the driver's roots instead.
 /// </summary>
-internal static partial class FinishedAsync
+internal static class FinishedAsync
 {
     private const int FinishedState = -2;
     private const int PointerSize = 8;
@@ -35,14 +35,17 @@ internal static partial class FinishedAsync
     // System.Threading.Tasks.TaskStateFlags: RanToCompletion | Faulted | Canceled.
     private const int TaskCompleted = 0x1000000 | 0x200000 | 0x400000;
 
-    [GeneratedRegex(@"^(?<type>.+)\+<(?<method>[^>]+)>d__\d+$")]
-    private static partial Regex StateMachineName();
+    /// <summary>
+    /// The async method a compiler-generated state machine type belongs to, as people read it ("Shop.Jobs.RunAsync",
+    /// "lambda in Program.Main" for <c>&lt;&lt;Main&gt;b__1&gt;d</c>), or null for any other type.
+    /// </summary>
+    public static string? MethodOf(string? stateMachineTypeName) => CodeNames.AsyncMethodOf(stateMachineTypeName);
 
-    /// <summary>The async method a compiler-generated state machine type belongs to, or null for any other type.</summary>
-    public static string? MethodOf(string? stateMachineTypeName) =>
-        stateMachineTypeName is not null && StateMachineName().Match(stateMachineTypeName) is { Success: true } match
-            ? $"{match.Groups["type"].Value}.{match.Groups["method"].Value}"
-            : null;
+    /// <summary>How a root or leftover of a finished async method is named: "finished async method Shop.Jobs.RunAsync".</summary>
+    public static string Finished(string? method) =>
+        method is not null && (method.StartsWith("lambda ", StringComparison.Ordinal) || method.StartsWith("local function ", StringComparison.Ordinal))
+            ? "finished async " + method
+            : "finished async method " + (method ?? "(unnamed)");
 
     public static AsyncShape? ShapeOf(ClrType type)
     {

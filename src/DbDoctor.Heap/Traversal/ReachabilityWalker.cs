@@ -175,7 +175,7 @@ internal sealed class ReachabilityWalker
             {
                 // Its hoisted locals are dead: phase B follows them. A box is also the Task: its result still counts.
                 _children.Count = childrenStart;
-                _leftovers.Add(new RootEntry(address, "finished async method " + LeftoverName(address, shape), RootSource.FinishedAsyncStack, null));
+                _leftovers.Add(new RootEntry(address, FinishedAsync.Finished(LeftoverName(address, shape)), RootSource.FinishedAsyncStack, null));
                 if (shape.IsBox)
                 {
                     _scanner.Read(address, out _, _children, shape.SkipFrom, shape.SkipTo);

@@ -1,4 +1,5 @@
 using DbDoctor.Drivers;
+using DbDoctor.Model;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
@@ -19,8 +20,18 @@ internal enum RootSource
 
 /// <summary>One GC root as the analysis sees it: what it points to and a readable name for it.</summary>
 /// <param name="Thread">For a stack root: the OS thread whose stack holds it, so the holder's stack can be shown.</param>
+/// <param name="Label">The runtime's spelling ("static Ns.Type.&lt;Pool&gt;k__BackingField"), which driver registries are matched on.</param>
+/// <param name="StackMethod">For a stack root: the frame's method as the runtime spells it ("Ns.Type+&lt;RunAsync&gt;d__2.MoveNext").</param>
 internal sealed record RootEntry(ulong Object, string Label, RootSource Source, string? StackMethod, uint? Thread = null)
 {
+    /// <summary>The label as people read it (<see cref="CodeNames"/>), when it differs from <see cref="Label"/>.</summary>
+    public string? Shown { get; init; }
+
+    /// <summary>The frame's method as people read it ("async Ns.Type.RunAsync").</summary>
+    public string? ShownMethod { get; init; }
+
+    public string Text => Shown ?? Label;
+
     public bool IsApplication => Source is RootSource.ApplicationStatic or RootSource.ApplicationStack or RootSource.ApplicationHandle;
 }
 
@@ -64,8 +75,18 @@ internal static class RootCatalog
                 var method = frame?.Method;
                 var methodName = method is null ? null : $"{method.Type?.Name}.{method.Name}";
                 var driverFrame = roles.DriverOf(method?.Type?.Module) is not null;
+                if (method?.Type is { } frameType)
+                {
+                    roles.Get(frameType);
+                }
+
+                var shownMethod = method is null ? null : CodeNames.Method(method.Type?.Name, method.Name, roles.Names);
                 var entry = new RootEntry(obj.Address, methodName is null ? "stack" : "stack " + methodName,
-                    driverFrame ? RootSource.DriverStack : RootSource.ApplicationStack, methodName, frame?.Thread?.OSThreadId);
+                    driverFrame ? RootSource.DriverStack : RootSource.ApplicationStack, methodName, frame?.Thread?.OSThreadId)
+                {
+                    Shown = shownMethod is null ? null : "stack " + shownMethod,
+                    ShownMethod = shownMethod,
+                };
                 if (frame is not null && !driverFrame && method?.Name == "MoveNext" && FinishedAsync.MethodOf(method.Type?.Name) is not null)
                 {
                     // Judged below, once all of the frame's slots are known: one of them is its state machine.
@@ -83,7 +104,8 @@ internal static class RootCatalog
                 {
                     roots.Add(entry with
                     {
-                        Label = $"completed task {obj.Type?.Name} in {methodName}, still on thread {frame.Thread?.OSThreadId ?? 0}'s stack",
+                        Label = $"completed task {CodeNames.Type(obj.Type?.Name, roles.Names)} in {shownMethod}, still on thread {frame.Thread?.OSThreadId ?? 0}'s stack",
+                        Shown = null,
                         Source = RootSource.FinishedAsyncStack,
                     });
                     continue;
@@ -101,7 +123,7 @@ internal static class RootCatalog
 
             var type = obj.Type;
             var driverInternal = type is not null && roles.Get(type) is { Driver: not null, Barrier: true };
-            var label = root.RootKind == ClrRootKind.ThreadStaticVar ? "thread static" : $"{KindName(root.RootKind)} {type?.Name}";
+            var label = root.RootKind == ClrRootKind.ThreadStaticVar ? "thread static" : $"{KindName(root.RootKind)} {CodeNames.Type(type?.Name, roles.Names)}";
             roots.Add(new RootEntry(obj.Address, label, driverInternal ? RootSource.DriverHandle : RootSource.ApplicationHandle, null));
         }
 
@@ -166,7 +188,7 @@ internal static class RootCatalog
                         var source = registries.Contains((type.Name ?? "", field.Name ?? ""))
                             ? RootSource.DriverRegistry
                             : driverModule ? RootSource.DriverStatic : RootSource.ApplicationStatic;
-                        roots.Add(new RootEntry(value, "static " + name, source, null));
+                        roots.Add(new RootEntry(value, "static " + name, source, null) { Shown = "static " + CodeNames.Field(type.Name, field.Name, roles.Names) });
                     }
                 }
             }
@@ -197,7 +219,8 @@ internal static class RootCatalog
                 roots.Add(finished
                     ? entry with
                     {
-                        Label = $"finished async method {FinishedAsync.MethodOf(methodType)}, still on thread {thread}'s stack",
+                        Label = $"{FinishedAsync.Finished(FinishedAsync.MethodOf(methodType))}, still on thread {thread}'s stack",
+                        Shown = null,
                         Source = RootSource.FinishedAsyncStack,
                     }
                     : entry);

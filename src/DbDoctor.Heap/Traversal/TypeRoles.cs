@@ -1,4 +1,5 @@
 using DbDoctor.Drivers;
+using DbDoctor.Model;
 using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Heap.Traversal;
@@ -63,10 +64,14 @@ internal sealed class TypeRoleCache
         {
             role = Compute(type);
             _roles[type] = role;
+            StateMachineKinds.Learn(Names, type);
         }
 
         return role;
     }
+
+    /// <summary>What the compiler-generated types seen so far say about themselves, for readable names.</summary>
+    public CodeNameHints Names { get; } = new();
 
     public IHeapKnowledge? DriverOf(ClrModule? module) =>
         module?.Name is { } name && _driverByAssembly.TryGetValue(Path.GetFileName(name), out var driver) ? driver : null;

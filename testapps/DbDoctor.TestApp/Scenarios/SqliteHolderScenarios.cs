@@ -4,8 +4,9 @@ using Microsoft.Data.Sqlite;
 namespace DbDoctor.TestApp.Scenarios;
 
 /// <summary>
-/// Connections held on purpose by the two holders that are not static fields: an async method suspended at an await
-/// (a long job), and a thread's stack frame (a worker blocked while it owns a connection). Neither is a leak.
+/// Connections held on purpose by the holders that are not static fields: an async method suspended at an await
+/// (a long job), an async lambda doing the same (a background loop started with Task.Run), and a thread's stack frame
+/// (a worker blocked while it owns a connection). None is a leak.
 /// </summary>
 public static class SqliteHolderScenarios
 {
@@ -21,19 +22,29 @@ public static class SqliteHolderScenarios
         var asyncOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         background.Start(stopping => RunNightlyJobAsync(connectionString, asyncOpened, stopping));
 
+        var lambdaOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        background.Start(async stopping =>
+        {
+            await using var connection = new SqliteConnection(connectionString);
+            await connection.OpenAsync(stopping);
+            lambdaOpened.SetResult();
+            await BackgroundWork.PauseAsync(60 * 60 * 1000, stopping);
+        });
+
         var stackOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stopping = background.Stopping;
         var worker = new Thread(() => HoldOnStack(connectionString, stackOpened, stopping)) { IsBackground = true, Name = "report-worker" };
         worker.Start();
 
-        await Task.WhenAll(asyncOpened.Task, stackOpened.Task);
+        await Task.WhenAll(asyncOpened.Task, lambdaOpened.Task, stackOpened.Task);
         var outcome = new ScenarioOutcome();
-        outcome.Expected["held-connection"] = 2;
+        outcome.Expected["held-connection"] = 3;
         outcome.Info["directory"] = directory;
         outcome.Info["asyncHolder"] = $"{typeof(SqliteHolderScenarios).FullName}.{nameof(HoldInAsyncMethodAsync)}";
         outcome.Info["asyncCaller"] = $"{typeof(SqliteHolderScenarios).FullName}.{nameof(RunNightlyJobAsync)}";
         outcome.Info["asyncAwaited"] = $"{typeof(BackgroundWork).FullName}.{nameof(BackgroundWork.PauseAsync)}";
         outcome.Info["stackHolder"] = nameof(HoldOnStack);
+        outcome.Info["lambdaHolder"] = $"async lambda in {typeof(SqliteHolderScenarios).FullName}.{nameof(HeldAsync)}";
         return outcome;
     }
 

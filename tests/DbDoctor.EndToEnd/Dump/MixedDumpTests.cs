@@ -60,4 +60,18 @@ public sealed class MixedDumpTests(PostgresServer server)
         Assert.Equal(2, tenantPools.Count);
         Assert.All(tenantPools, p => Assert.DoesNotContain("application", DumpReport.Strings(p, "retainedBy")));
     }
+
+    [Theory]
+    [InlineData("console")]
+    [InlineData("json")]
+    [InlineData("markdown")]
+    public async Task No_compiler_generated_name_reaches_any_format(string format)
+    {
+        var report = await ReportAsync();
+
+        var result = await DbDoctorCli.RunAsync("dump", report.Dump.Path, "--format", format);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        ReadableNamesDumpTests.AssertNoCompilerGeneratedName(result.Stdout, $"mixed ({format})");
+    }
 }

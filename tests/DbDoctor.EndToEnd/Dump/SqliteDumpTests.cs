@@ -59,16 +59,17 @@ public sealed class SqliteDumpTests
     }
 
     [Fact]
-    public async Task Connections_held_by_an_async_method_and_a_stack_frame_are_held_with_their_holders_named()
+    public async Task Connections_held_by_an_async_method_an_async_lambda_and_a_stack_frame_are_held_with_their_holders_named()
     {
         var dump = await DumpCache.GetAsync("sqlite-held");
         var report = await DumpReport.OfAsync(dump);
 
         report.AssertMatchesHandshake();
         Assert.Equal(0, report.Cli.ExitCode);
-        Assert.Equal(2, report.CountOf("held-connection", "sqlite"));
+        Assert.Equal(3, report.CountOf("held-connection", "sqlite"));
         var holders = report.ObjectsOf("held-connection").Select(o => DumpReport.StringOrNull(o, "holder")).ToList();
         Assert.Contains($"async {dump.Info.GetProperty("asyncHolder").GetString()}", holders);
+        Assert.Contains(dump.Info.GetProperty("lambdaHolder").GetString(), holders);
         Assert.Contains(holders, h => h is not null && h.EndsWith("." + dump.Info.GetProperty("stackHolder").GetString(), StringComparison.Ordinal));
     }
 
