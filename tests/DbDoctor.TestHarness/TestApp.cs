@@ -80,11 +80,12 @@ public sealed class TestApp : IDisposable
     /// <param name="environment">Variables to set for the app (e.g. a private TMPDIR, where its diagnostic socket then lives).</param>
     /// <param name="build">A cell of the target matrix (<see cref="TestAppMatrix"/>); null: the test app built with the solution.</param>
     /// <param name="asUser">Run the app as this user (setpriv execs it, so <see cref="Pid"/> stays the app's); null: as the tests' user.</param>
+    /// <param name="appDll">Another app with the same scenarios and handshake to run instead (the demo app in dbdoctor's demo/ folder).</param>
     public static async Task<TestApp> StartAsync(
         string scenario, IEnumerable<string> arguments, TimeSpan? handshakeTimeout = null, IReadOnlyDictionary<string, string>? environment = null,
-        TestAppBuild? build = null, string? asUser = null)
+        TestAppBuild? build = null, string? asUser = null, string? appDll = null)
     {
-        var (program, prefix) = build?.Command ?? (ChildProcess.DotnetHost, [DllPath]);
+        var (program, prefix) = build?.Command ?? (ChildProcess.DotnetHost, [appDll ?? DllPath]);
         if (asUser is not null)
         {
             (program, prefix) = ("setpriv", ["--reuid", asUser, "--regid", asUser, "--init-groups", "--", program, .. prefix]);
