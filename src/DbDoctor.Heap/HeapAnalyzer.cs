@@ -78,7 +78,8 @@ public static class HeapAnalyzer
         // Each known driver is read with the knowledge of its version family; drivers without a profile are found in
         // the dump (assemblies defining a DbConnection subclass).
         var versions = new ModuleVersions(runtime);
-        var known = KnowledgeFor(options.Drivers, versions, warnings);
+        var families = KnowledgeFor(options.Drivers, versions, warnings);
+        var known = families.Keys.ToList();
         IReadOnlyList<IHeapKnowledge> drivers = [.. known, .. GenericHeapKnowledge.Discover(runtime, known)];
         var roles = new TypeRoleCache(drivers);
         var (roots, registries) = MapRoots(runtime, roles, drivers, warnings);
@@ -112,7 +113,7 @@ public static class HeapAnalyzer
         return new HeapFacts
         {
             Target = target,
-            Drivers = DriverVersions(versions, drivers, assembler),
+            Drivers = DriverVersions(versions, drivers, families, assembler),
             Pools = [.. assembler.Pools, .. registryEntries],
             Connections = assembler.Connections,
             GenericObjects = assembler.GenericObjects,
@@ -179,40 +180,49 @@ public static class HeapAnalyzer
     }
 
     /// <summary>
-    /// ClrInfo.Version reads 0.0 for .NET 10 in ClrMD 4.1, and so does the ELF libcoreclr module: the shared framework
-    /// folder the runtime was loaded from is named after its version (…/Microsoft.NETCore.App/10.0.12/libcoreclr.so).
+    /// The runtime's product version (8.0.31). ClrInfo.Version reads 0.0 for .NET 8-10 in ClrMD 4.1, and so does the ELF
+    /// libcoreclr module. A framework-dependent app loads the runtime from a shared-framework folder named after its
+    /// version (…/Microsoft.NETCore.App/10.0.12/libcoreclr.so); a self-contained one from its own folder, where CoreLib's
+    /// ProductVersion says it while the file is there, and its file version in the dump (8.0.3126.42015) otherwise.
     /// </summary>
     private static string? RuntimeVersion(DataTarget dataTarget, ClrInfo clr)
     {
-        if (clr.Version.Major != 0)
-        {
-            return clr.Version.ToString();
-        }
-
         var folder = Path.GetFileName(Path.GetDirectoryName(clr.ModuleInfo.FileName));
         if (Version.TryParse(folder, out var fromFolder))
         {
             return fromFolder.ToString();
         }
 
-        var coreLib = dataTarget.EnumerateModules()
-            .Where(m => Path.GetFileName(m.FileName) == "System.Private.CoreLib.dll" && m.Version.Major != 0)
-            .Select(m => m.Version)
-            .FirstOrDefault();
-        return coreLib?.ToString();
+        var coreLibs = dataTarget.EnumerateModules()
+            .Where(m => Path.GetFileName(m.FileName) == RuntimeVersionText.CoreLibFileName)
+            .ToList();
+        if (coreLibs.Select(m => RuntimeVersionText.ProductVersionOfFile(m.FileName)).FirstOrDefault(v => v is not null) is { } product)
+        {
+            return product;
+        }
+
+        if (coreLibs.Select(m => m.Version).FirstOrDefault(v => v.Major != 0) is { } fileVersion)
+        {
+            return RuntimeVersionText.FromFileVersion(fileVersion);
+        }
+
+        return clr.Version.Major != 0 ? RuntimeVersionText.FromFileVersion(clr.Version) : null;
     }
 
-    /// <summary>The heap knowledge of each registered driver's family for the version loaded in the target.</summary>
-    private static List<IHeapKnowledge> KnowledgeFor(DriverCatalog catalog, ModuleVersions versions, List<string> warnings)
+    /// <summary>
+    /// The heap knowledge of each registered driver's family for the version loaded in the target, with the family it
+    /// came from (in registration order).
+    /// </summary>
+    private static Dictionary<IHeapKnowledge, FamilyChoice> KnowledgeFor(DriverCatalog catalog, ModuleVersions versions, List<string> warnings)
     {
-        var known = new List<IHeapKnowledge>();
+        var known = new Dictionary<IHeapKnowledge, FamilyChoice>(ReferenceEqualityComparer.Instance);
         foreach (var profile in catalog.Profiles)
         {
             var loaded = profile.AssemblyFileNames.Count > 0 && versions.IsLoaded(profile.AssemblyFileNames[0]);
             var choice = profile.Pick(loaded ? versions.ProductVersionOf(profile.AssemblyFileNames[0]) : null);
             if (choice?.Family.Heap is { } heap)
             {
-                known.Add(heap);
+                known[heap] = choice;
             }
 
             if (loaded && choice?.Warning is { } warning)
@@ -224,14 +234,20 @@ public static class HeapAnalyzer
         return known;
     }
 
-    private static List<DriverInfo> DriverVersions(ModuleVersions versions, IReadOnlyList<IHeapKnowledge> drivers, FactAssembler assembler)
+    private static List<DriverInfo> DriverVersions(
+        ModuleVersions versions, IReadOnlyList<IHeapKnowledge> drivers, Dictionary<IHeapKnowledge, FamilyChoice> families, FactAssembler assembler)
     {
         var result = new List<DriverInfo>();
         foreach (var driver in drivers)
         {
             if (versions.IsLoaded(driver.VersionAssemblyFileName))
             {
-                result.Add(new DriverInfo(driver.Name, versions.VersionOf(driver.VersionAssemblyFileName)));
+                var choice = families.GetValueOrDefault(driver);
+                result.Add(new DriverInfo(driver.Name, versions.VersionOf(driver.VersionAssemblyFileName))
+                {
+                    Family = choice?.Family.Versions,
+                    Verified = choice is null ? null : choice.Warning is null && choice.VersionKnown,
+                });
             }
         }
 

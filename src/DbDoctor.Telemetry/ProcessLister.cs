@@ -44,10 +44,14 @@ public static partial class ProcessLister
         };
     }
 
-    /// <summary>Finds the shared-framework version in a path like .../Microsoft.NETCore.App/10.0.12/libcoreclr.so.</summary>
+    /// <summary>
+    /// The runtime's product version: the shared-framework folder in a path like .../Microsoft.NETCore.App/10.0.12/libcoreclr.so,
+    /// else (a self-contained app loads its runtime from its own folder) the ProductVersion of the mapped System.Private.CoreLib.dll.
+    /// </summary>
     public static string? FindRuntimeVersion(IEnumerable<string> mappedFiles)
     {
-        foreach (var path in mappedFiles)
+        var paths = mappedFiles.ToList();
+        foreach (var path in paths)
         {
             var match = RuntimePathPattern().Match(path);
             if (match.Success)
@@ -56,7 +60,9 @@ public static partial class ProcessLister
             }
         }
 
-        return null;
+        return paths.Where(p => Path.GetFileName(p) == RuntimeVersionText.CoreLibFileName)
+            .Select(RuntimeVersionText.ProductVersionOfFile)
+            .FirstOrDefault(v => v is not null);
     }
 
     /// <summary>The recognised driver assemblies (<see cref="DriverCatalog.RecognizedAssemblies"/>) among the mapped files.</summary>

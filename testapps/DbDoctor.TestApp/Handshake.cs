@@ -38,6 +38,9 @@ public static class Handshake
             ["ready"] = true,
             ["pid"] = Environment.ProcessId,
             ["scenario"] = scenario,
+
+            // The runtime's product version (8.0.31, 10.0.12): what dbdoctor must report as the target's runtime.
+            ["runtime"] = Environment.Version.ToString(),
             ["expected"] = expected,
             ["info"] = outcome.Info.DeepClone(),
         };

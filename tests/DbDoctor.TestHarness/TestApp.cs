@@ -35,6 +35,9 @@ public sealed class TestApp : IDisposable
     /// <summary>Scenario facts (application name, lock probe, ...): a clone, valid after dispose.</summary>
     public JsonElement Info { get; private set; }
 
+    /// <summary>The handshake's "runtime": the product version of the runtime the app runs on (e.g. 8.0.31).</summary>
+    public string Runtime { get; private set; } = "";
+
     /// <summary>The handshake's "pid": the process's own view of its id.</summary>
     public int ReportedPid { get; private set; }
 
@@ -156,6 +159,7 @@ public sealed class TestApp : IDisposable
             }
 
             ReportedPid = root.GetProperty("pid").GetInt32();
+            Runtime = root.GetProperty("runtime").GetString() ?? "";
             Expected = root.GetProperty("expected").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal);
             Info = root.GetProperty("info").Clone();
         }

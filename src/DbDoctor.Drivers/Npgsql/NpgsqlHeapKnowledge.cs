@@ -4,9 +4,29 @@ using Microsoft.Diagnostics.Runtime;
 
 namespace DbDoctor.Drivers;
 
-/// <summary>Npgsql 10 internals (measured on 10.0.0; see FIELD-NOTES).</summary>
-internal sealed class NpgsqlHeapKnowledge : IHeapKnowledge
+/// <summary>
+/// Npgsql internals (measured on 10.0.0; see FIELD-NOTES). Compared field by field with dumps of 8.0.9 and 9.0.5: every
+/// type, field, field type and state code read here is the same; only where the driver's event source lists its data
+/// sources differs (<see cref="Registries8"/>, <see cref="Registries10"/>).
+/// </summary>
+internal sealed class NpgsqlHeapKnowledge(IReadOnlyList<DriverRegistry> registries) : IHeapKnowledge
 {
+    /// <summary>Npgsql 8 and 9: the event source's data sources are an instance field of its singleton (`NpgsqlEventSource.Log._dataSources`).</summary>
+    public static readonly IReadOnlyList<DriverRegistry> Registries8 =
+    [
+        new("Npgsql.PoolManager", "<Pools>k__BackingField", "static:Npgsql.PoolManager.Pools", [], MarksDriverManaged: true),
+        new("Npgsql.MetricsReporter", "Reporters", "static:Npgsql.MetricsReporter.Reporters", [], MarksDriverManaged: false),
+        new("Npgsql.NpgsqlEventSource", "Log", "static:Npgsql.NpgsqlEventSource.Log._dataSources", ["_dataSources"], MarksDriverManaged: false),
+    ];
+
+    /// <summary>Npgsql 10: a static of its own (`NpgsqlEventSource.DataSourceEvents`).</summary>
+    public static readonly IReadOnlyList<DriverRegistry> Registries10 =
+    [
+        new("Npgsql.PoolManager", "<Pools>k__BackingField", "static:Npgsql.PoolManager.Pools", [], MarksDriverManaged: true),
+        new("Npgsql.MetricsReporter", "Reporters", "static:Npgsql.MetricsReporter.Reporters", [], MarksDriverManaged: false),
+        new("Npgsql.NpgsqlEventSource", "DataSourceEvents", "static:Npgsql.NpgsqlEventSource.DataSourceEvents", [], MarksDriverManaged: false),
+    ];
+
     private const string Connector = "Npgsql.Internal.NpgsqlConnector";
 
     private static readonly HashSet<string> ApplicationFacing = new(StringComparer.Ordinal)
@@ -41,12 +61,7 @@ internal sealed class NpgsqlHeapKnowledge : IHeapKnowledge
 
     public string VersionAssemblyFileName => "Npgsql.dll";
 
-    public IReadOnlyList<DriverRegistry> Registries { get; } =
-    [
-        new("Npgsql.PoolManager", "<Pools>k__BackingField", "static:Npgsql.PoolManager.Pools", [], MarksDriverManaged: true),
-        new("Npgsql.MetricsReporter", "Reporters", "static:Npgsql.MetricsReporter.Reporters", [], MarksDriverManaged: false),
-        new("Npgsql.NpgsqlEventSource", "DataSourceEvents", "static:Npgsql.NpgsqlEventSource.DataSourceEvents", [], MarksDriverManaged: false),
-    ];
+    public IReadOnlyList<DriverRegistry> Registries { get; } = registries;
 
     public string PoolSlotName => "Connectors[]";
 

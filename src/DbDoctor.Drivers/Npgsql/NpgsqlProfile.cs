@@ -11,12 +11,20 @@ internal static class NpgsqlProfile
         AssemblyFileNames = ["Npgsql.dll"],
         Families =
         [
+            // Verified by the test-app matrix (8.0.9, 9.0.5, 10.0.3; TargetMatrixTests) and the 10.0.0 end-to-end tests.
+            new KnowledgeFamily
+            {
+                First = new Version(8, 0),
+                Last = new Version(9, 0),
+                Heap = new NpgsqlHeapKnowledge(NpgsqlHeapKnowledge.Registries8),
+                Telemetry = NpgsqlTelemetry.Npgsql8,
+            },
             new KnowledgeFamily
             {
                 First = new Version(10, 0),
                 Last = new Version(10, 0),
-                Heap = new NpgsqlHeapKnowledge(),
-                Telemetry = new NpgsqlTelemetry(),
+                Heap = new NpgsqlHeapKnowledge(NpgsqlHeapKnowledge.Registries10),
+                Telemetry = NpgsqlTelemetry.Npgsql10,
             },
         ],
         ConnectionStrings = new NpgsqlConnectionStrings(),

@@ -51,7 +51,7 @@ public sealed class DriverProfile
 
         if (KnowledgeFamily.ParseVersion(targetVersion) is not { } version)
         {
-            return new FamilyChoice(Families[^1], null);
+            return new FamilyChoice(Families[^1], null, VersionKnown: false);
         }
 
         if (Families.FirstOrDefault(f => f.Covers(version)) is { } covering)
@@ -61,7 +61,7 @@ public sealed class DriverProfile
 
         var nearest = version < Families[0].First ? Families[0] : Families[^1];
         var verified = Families.Count == 1 ? Families[0].Versions : $"{Families[0].First.Major}.{Families[0].First.Minor}–{Families[^1].Last.Major}.{Families[^1].Last.Minor}";
-        return new FamilyChoice(nearest, $"Knowledge verified for {Name} {verified}; target has {targetVersion}: results may be incomplete.");
+        return new FamilyChoice(nearest, $"Knowledge verified for {Name} {verified}; target has {targetVersion}, read with the knowledge of {nearest.Versions}: results may be incomplete.");
     }
 
     public override string ToString() => Name;

@@ -52,4 +52,5 @@ public sealed record KnowledgeFamily
 }
 
 /// <summary>The family picked for a target's driver version, and the report's warning when none covers it.</summary>
-public sealed record FamilyChoice(KnowledgeFamily Family, string? Warning);
+/// <param name="VersionKnown">The target's driver version was read (else the newest family was taken unverified).</param>
+public sealed record FamilyChoice(KnowledgeFamily Family, string? Warning, bool VersionKnown = true);

@@ -32,7 +32,14 @@ public sealed record TargetInfo
     public string? RuntimeVersion { get; init; }
 }
 
-public sealed record DriverInfo(string Name, string? Version);
+public sealed record DriverInfo(string Name, string? Version)
+{
+    /// <summary>The versions of the knowledge family the driver was read with, e.g. "8.0–9.0"; null for the generic fallback.</summary>
+    public string? Family { get; init; }
+
+    /// <summary>Whether the target's version is one the test matrix verified that family on; null for the generic fallback.</summary>
+    public bool? Verified { get; init; }
+}
 
 public sealed record HeapStats
 {

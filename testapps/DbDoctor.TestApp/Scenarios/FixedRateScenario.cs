@@ -95,7 +95,7 @@ public static class FixedRateScenario
 
     private sealed class RateStats
     {
-        private readonly Lock gate = new();
+        private readonly object gate = new();
         private long queries;
         private long failures;
         private long latencyTicks;

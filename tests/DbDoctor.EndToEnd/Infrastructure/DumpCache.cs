@@ -16,6 +16,9 @@ public sealed record ScenarioDump(
 {
     public int ExpectedCount(string findingKind) => Expected.TryGetValue(findingKind, out var count) ? count : 0;
 
+    /// <summary>The handshake's runtime: the product version of the runtime the app ran on (e.g. 8.0.31).</summary>
+    public string Runtime { get; init; } = "";
+
     /// <summary>What the observer given to <see cref="DumpCache.GetAsync(string, Func{TestApp, Task{object}}, string[])"/> saw while the app ran.</summary>
     public object? Observed { get; init; }
 
@@ -75,7 +78,7 @@ public static class DumpCache
         var observed = observe is null ? null : await observe(app);
         var path = Path.Combine(DumpDirectory.Value, $"{scenario}-{app.Pid}.dmp");
         var duration = await WriteHeapDumpAsync(app.Pid, path);
-        return new ScenarioDump(path, scenario, app.Pid, app.HandshakeLine, app.Expected, app.Info, duration) { Observed = observed };
+        return new ScenarioDump(path, scenario, app.Pid, app.HandshakeLine, app.Expected, app.Info, duration) { Observed = observed, Runtime = app.Runtime };
     }
 
     private const string DumpDirectoryPrefix = "dbdoctor-e2e-dumps-";

@@ -62,8 +62,8 @@ public class AddedDriverTests
     [Theory]
     [InlineData("1.2.3", "1.0–1.4", null)]
     [InlineData("2.1.0", "2.0–2.1", null)]
-    [InlineData("3.0.1", "2.0–2.1", "Knowledge verified for Acme.Data 1.0–2.1; target has 3.0.1: results may be incomplete.")]
-    [InlineData("0.9", "1.0–1.4", "Knowledge verified for Acme.Data 1.0–2.1; target has 0.9: results may be incomplete.")]
+    [InlineData("3.0.1", "2.0–2.1", "Knowledge verified for Acme.Data 1.0–2.1; target has 3.0.1, read with the knowledge of 2.0–2.1: results may be incomplete.")]
+    [InlineData("0.9", "1.0–1.4", "Knowledge verified for Acme.Data 1.0–2.1; target has 0.9, read with the knowledge of 1.0–1.4: results may be incomplete.")]
     [InlineData(null, "2.0–2.1", null)]
     public void The_family_is_picked_from_the_targets_version_with_a_warning_outside_the_verified_range(string? version, string family, string? warning)
     {

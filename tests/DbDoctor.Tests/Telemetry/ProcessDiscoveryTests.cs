@@ -23,6 +23,24 @@ public class ProcessDiscoveryTests
     }
 
     [Fact]
+    public void A_self_contained_app_has_its_runtime_version_read_from_the_corelib_in_its_own_folder()
+    {
+        // A self-contained app maps libcoreclr.so and CoreLib from its own folder: no shared-framework folder names the version.
+        var app = Directory.CreateTempSubdirectory("dbdoctor-test-selfcontained-").FullName;
+        try
+        {
+            File.Copy(typeof(object).Assembly.Location, Path.Combine(app, "System.Private.CoreLib.dll"));
+            string[] maps = [Path.Combine(app, "libcoreclr.so"), Path.Combine(app, "System.Private.CoreLib.dll")];
+
+            Assert.Equal(Environment.Version.ToString(), ProcessLister.FindRuntimeVersion(maps));
+        }
+        finally
+        {
+            Directory.Delete(app, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Drivers_are_recognised_by_assembly_file_name_once_each()
     {
         string[] maps =
