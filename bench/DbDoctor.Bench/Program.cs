@@ -5,7 +5,8 @@ using DbDoctor.TestHarness;
 // Generates (or reuses) heap dumps of the mixed scenario with ballast, measures the baseline walk and dbdoctor on each,
 // measures what attaching costs a fixed-rate target, and writes bench/RESULTS.md. Exit 1 when dbdoctor's leak counts
 // are wrong on any dump (the CI smoke test relies on that), 2 on a bad command line. With --watch-soak it only runs
-// dbdoctor watch beside a busy target for ten minutes and exits 1 when watch's memory was not flat.
+// dbdoctor watch beside a busy target for ten minutes and exits 1 when watch's memory was not flat. With --wide-shapes it
+// only measures the wide-object shapes (one huge list, one big dictionary, one deep chain) and updates their section.
 BenchOptions options;
 try
 {
@@ -54,6 +55,31 @@ try
     }
 
     var library = new DumpLibrary(cache, ConnectionString);
+    var shapes = new List<HeapMeasurement>();
+    if (options.Wide)
+    {
+        foreach (var shape in BenchOptions.WideShapeNames)
+        {
+            var dump = await library.GetAsync(options.WideEntries, shape);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Wide shape {shape} ({dump.BallastObjects:N0} entries): {dump.Path} ({dump.FileBytes / (1024.0 * 1024):0} MiB{(dump.WrittenThisRun ? $", written in {dump.WriteSeconds:0.0} s" : ", cached")})"));
+            shapes.Add(await HeapBench.MeasureAsync(dump, options.Runs));
+        }
+    }
+
+    var wideSection = options.Wide ? WideShapesReport.Render(shapes, options.Runs, command.TrimEnd('-', ' '), started, loadAtStart) : null;
+    if (options.OnlyWide)
+    {
+        Console.Out.WriteLine(wideSection);
+        if (resultsPath is not null)
+        {
+            await File.WriteAllTextAsync(resultsPath, WideShapesReport.Splice(existing, wideSection!));
+            Console.Error.WriteLine($"Wide-shape section written to {resultsPath}.");
+        }
+
+        return Report(shapes);
+    }
+
     var heaps = new List<HeapMeasurement>();
     foreach (var size in options.BallastSizes.Order())
     {
@@ -71,6 +97,11 @@ try
     }
 
     var markdown = ResultsReport.Render(heaps, attach, options.Runs, command.TrimEnd('-', ' '), started, loadAtStart);
+    if ((wideSection ?? WideShapesReport.Existing(existing)) is { } wide)
+    {
+        markdown = WideShapesReport.Splice(markdown, wide);
+    }
+
     Console.Out.WriteLine(markdown);
     if (WatchSoakReport.Existing(existing) is { } watchSection)
     {
@@ -83,18 +114,23 @@ try
         Console.Error.WriteLine($"Results written to {resultsPath}.");
     }
 
-    var wrong = heaps.Where(h => h.Mismatches.Count > 0).ToList();
-    foreach (var heap in wrong)
-    {
-        Console.Error.WriteLine($"FAIL: ballast {ResultsReport.Label(heap.Dump.BallastObjects)}: {string.Join("; ", heap.Mismatches)}");
-    }
+    return Report([.. heaps, .. shapes]);
 
-    if (wrong.Count == 0)
+    int Report(IReadOnlyList<HeapMeasurement> measured)
     {
-        Console.Error.WriteLine($"OK: leak counts as promised on {heaps.Count} dump(s); {(DateTime.UtcNow - started).TotalMinutes:0.0} min.");
-    }
+        var wrong = measured.Where(h => h.Mismatches.Count > 0).ToList();
+        foreach (var heap in wrong)
+        {
+            Console.Error.WriteLine($"FAIL: ballast {heap.Dump.Shape} {ResultsReport.Label(heap.Dump.BallastObjects)}: {string.Join("; ", heap.Mismatches)}");
+        }
 
-    return wrong.Count == 0 ? 0 : 1;
+        if (wrong.Count == 0)
+        {
+            Console.Error.WriteLine($"OK: leak counts as promised on {measured.Count} dump(s); {(DateTime.UtcNow - started).TotalMinutes:0.0} min.");
+        }
+
+        return wrong.Count == 0 ? 0 : 1;
+    }
 }
 finally
 {

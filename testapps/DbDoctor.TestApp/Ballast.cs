@@ -15,11 +15,15 @@ public static class Ballast
     /// <summary>What the application keeps: a cache of customers, in chunks (as a real cache's buckets would be).</summary>
     public static List<Customer[]> Customers { get; } = [];
 
-    /// <summary>Reads <c>--ballast N</c> (approximate object count, 0 = none) and allocates it; returns the objects allocated.</summary>
+    /// <summary>
+    /// Reads <c>--ballast N</c> (approximate object count, 0 = none; with <c>--ballast-shape</c> other than customers the
+    /// number of entries of that shape, see <see cref="WideBallast"/>) and allocates it; returns the objects allocated.
+    /// </summary>
     public static long AllocateFromOptions(AppOptions options)
     {
         var requested = options.GetInt("ballast", 0, min: 0, max: 200_000_000);
-        return requested == 0 ? 0 : Allocate(requested);
+        var shape = WideBallast.ShapeOf(options);
+        return requested == 0 ? 0 : shape is null ? Allocate(requested) : WideBallast.Allocate(shape, requested);
     }
 
     public static long Allocate(long objects)

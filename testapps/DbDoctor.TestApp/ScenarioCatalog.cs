@@ -19,6 +19,7 @@ public static class ScenarioCatalog
         ["sqlite-sprawl"] = SqliteScenarios.SprawlAsync,
         ["sqlite-mixed"] = SqliteScenarios.MixedAsync,
         ["sqlite-held"] = SqliteHolderScenarios.HeldAsync,
+        ["sqlite-wide"] = SqliteHolderScenarios.HeldBehindWideObjectAsync,
         ["mixed"] = MixedScenario.RunAsync,
         ["npgsql-churn-unpooled"] = NpgsqlChurnScenarios.UnpooledChurnAsync,
         ["npgsql-churn-idle-lifetime"] = NpgsqlChurnScenarios.IdleLifetimeChurnAsync,
@@ -40,7 +41,7 @@ public static class ScenarioCatalog
     };
 
     private static readonly ScenarioTable Table = new(
-        "usage: DbDoctor.TestApp <scenario> [--pg <connection string>] [--mysql <connection string>] [--count N] [--sqlite-dir DIR] [--app-name NAME] [--ballast OBJECTS] [...]",
+        "usage: DbDoctor.TestApp <scenario> [--pg <connection string>] [--mysql <connection string>] [--count N] [--sqlite-dir DIR] [--app-name NAME] [--ballast OBJECTS [--ballast-shape customers|list|dictionary|linked-list]] [...]",
         Scenarios);
 
     public static string Usage => Table.Usage;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using DbDoctor.Heap.Traversal;
 using DbDoctor.Model;
 using Microsoft.Diagnostics.Runtime;
@@ -34,7 +35,7 @@ internal sealed class PathDescriber(ClrHeap heap, TypeRoleCache roles, int maxPa
             }
         }
 
-        return (HolderOf(record, path), Shorten(elements));
+        return (HolderOf(record, path), Shorten(elements, record.PathSkipped));
     }
 
     private string HolderOf(InterestRecord record, ulong[] path)
@@ -117,8 +118,19 @@ internal sealed class PathDescriber(ClrHeap heap, TypeRoleCache roles, int maxPa
         return null;
     }
 
-    private List<string> Shorten(List<string> elements)
+    /// <summary>
+    /// At most maxPathLength elements: the first and the last ones, with a count of those in between. An object deeper
+    /// in a chain than the walk keeps a path for has <paramref name="skipped"/> links unknown after the root.
+    /// </summary>
+    private List<string> Shorten(List<string> elements, long skipped)
     {
+        if (skipped > 0)
+        {
+            var kept = Math.Max(1, Math.Min(elements.Count - 1, maxPathLength - 2));
+            var hidden = skipped + (elements.Count - 1 - kept);
+            return [elements[0], string.Create(CultureInfo.InvariantCulture, $"… {hidden:N0} more …"), .. elements.TakeLast(kept)];
+        }
+
         if (elements.Count <= maxPathLength || maxPathLength < 3)
         {
             return elements;

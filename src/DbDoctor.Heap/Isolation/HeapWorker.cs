@@ -48,7 +48,7 @@ public static class HeapWorker
         {
             lock (protocol)
             {
-                protocol.WriteLine(new WorkerMessage { Kind = WorkerMessage.ProgressKind, Message = value }.ToLine());
+                protocol.WriteLine(WorkerMessage.ProgressLine(value));
                 protocol.Flush();
             }
         }

@@ -47,12 +47,19 @@ internal sealed class ObjectScanner
     // Small objects are read whole with their method table in one call; bigger ones get a second read for the rest.
     private const int FirstReadBytes = 128;
 
+    /// <summary>
+    /// Objects bigger than this (huge arrays) have their references read in chunks of this size as the walk gets to them,
+    /// so neither the read buffer nor the walk's list of pending references grows with the widest object in the heap.
+    /// </summary>
+    public const int ChunkBytes = 64 * 1024;
+
     private readonly ClrHeap _heap;
     private readonly IDataReader _reader;
     private readonly DumpBlockCache _memory;
     private readonly TypeRoleCache _roles;
     private readonly Dictionary<ulong, ObjectLayout?> _layouts = [];
     private byte[] _buffer = new byte[4096];
+    private readonly byte[] _chunk = new byte[ChunkBytes + PointerSize];
 
     public ObjectScanner(ClrHeap heap, TypeRoleCache roles)
     {
@@ -64,7 +71,8 @@ internal sealed class ObjectScanner
 
     /// <summary>
     /// Reads the object at <paramref name="address"/>: its layout (null when the address holds no valid object) and size.
-    /// When <paramref name="children"/> is given, appends every non-null reference the object holds to it.
+    /// When <paramref name="children"/> is given, appends every non-null reference the object holds to it, unless the object
+    /// is read in chunks (<see cref="IsChunked"/>): then the caller reads them with <see cref="ReadChunk"/>.
     /// </summary>
     public ObjectLayout? Read(ulong address, out ulong size, ReferenceBuffer? children) => Read(address, out size, children, 0, 0);
 
@@ -87,7 +95,7 @@ internal sealed class ObjectScanner
         }
 
         size = layout.Type.ComponentSize == 0 ? (ulong)layout.Type.StaticSize : ArrayOrStringSize(layout, address, read);
-        if (children is null || !layout.ContainsPointers || size > int.MaxValue)
+        if (children is null || !layout.ContainsPointers || IsChunked(layout, size))
         {
             return layout;
         }
@@ -187,54 +195,33 @@ internal sealed class ObjectScanner
         return new ObjectLayout(type, role, [], 0, []);
     }
 
-    /// <summary>Walks the GCDesc over the object's bytes exactly as the runtime's GC (and ClrMD's GCDesc) does.</summary>
-    private static void AddReferences(ObjectLayout layout, ReadOnlySpan<byte> bytes, ReferenceBuffer children, int skipFrom, int skipTo)
+    /// <summary>
+    /// Appends the references in bytes [<paramref name="offset"/>, <paramref name="offset"/> + <see cref="ChunkBytes"/>) of a
+    /// huge object (one <see cref="IsChunked"/> says so) and returns where the next chunk starts: the object's size when
+    /// this was the last one, or when the dump ends inside the object.
+    /// </summary>
+    public ulong ReadChunk(ulong address, ObjectLayout layout, ulong size, ulong offset, ReferenceBuffer children)
     {
-        var size = (long)bytes.Length;
-        var series = layout.Series;
-        for (var i = 0; i < series.Length; i += 2)
-        {
-            var offset = series[i];
-            var stop = Math.Min(offset + series[i + 1] + size, size);
-            for (; offset >= 0 && offset + PointerSize <= stop; offset += PointerSize)
-            {
-                if (offset >= skipFrom && offset < skipTo)
-                {
-                    continue;
-                }
+        var ownedEnd = Math.Min(size, offset + ChunkBytes);
 
-                children.AddIfNotNull(BinaryPrimitives.ReadUInt64LittleEndian(bytes[(int)offset..]));
-            }
+        // A pointer that starts in this chunk may end in the next one: read one pointer past the chunk.
+        var wanted = (int)(Math.Min(size, ownedEnd + PointerSize) - offset);
+        var read = _memory.Read(address + offset, _chunk.AsSpan(0, wanted));
+        if (read <= 0)
+        {
+            return size;
         }
 
-        var pattern = layout.ValueArrayPattern;
-        if (pattern.Length == 0)
-        {
-            return;
-        }
-
-        var position = layout.ValueArrayStart;
-        while (position >= 0 && position < size - PointerSize)
-        {
-            for (var i = 0; i < pattern.Length; i += 2)
-            {
-                var stop = position + ((long)pattern[i] * PointerSize);
-                do
-                {
-                    if (position + PointerSize > size)
-                    {
-                        return;
-                    }
-
-                    children.AddIfNotNull(BinaryPrimitives.ReadUInt64LittleEndian(bytes[(int)position..]));
-                    position += PointerSize;
-                }
-                while (position < stop);
-
-                position += pattern[i + 1];
-            }
-        }
+        GcDescWalk.AddReferences(layout.Series, layout.ValueArrayStart, layout.ValueArrayPattern, (long)size,
+            _chunk.AsSpan(0, read), (long)offset, (long)ownedEnd, children);
+        return read < wanted ? size : ownedEnd;
     }
+
+    /// <summary>Whether the object's references are read a chunk at a time (<see cref="ReadChunk"/>) rather than with it.</summary>
+    public static bool IsChunked(ObjectLayout layout, ulong size) => size > ChunkBytes && layout.ContainsPointers;
+
+    private static void AddReferences(ObjectLayout layout, ReadOnlySpan<byte> bytes, ReferenceBuffer children, int skipFrom, int skipTo) =>
+        GcDescWalk.AddReferences(layout.Series, layout.ValueArrayStart, layout.ValueArrayPattern, bytes.Length, bytes, 0, bytes.Length, children, skipFrom, skipTo);
 }
 
 /// <summary>A growable list of object addresses that the traversal reuses for its whole run.</summary>

@@ -4,7 +4,7 @@ using Microsoft.Diagnostics.Runtime;
 namespace DbDoctor.Heap.Traversal;
 
 /// <summary>An object of interest as first seen by the traversal.</summary>
-internal sealed class InterestRecord(ulong address, ClrType type, TypeRole role, bool reachedByApplication, RootEntry root, ulong[]? path)
+internal sealed class InterestRecord(ulong address, ClrType type, TypeRole role, bool reachedByApplication, RootEntry root, ulong[]? path, long pathSkipped = 0)
 {
     public ulong Address { get; } = address;
     public ClrType Type { get; } = type;
@@ -16,6 +16,9 @@ internal sealed class InterestRecord(ulong address, ClrType type, TypeRole role,
 
     /// <summary>Object addresses from the root object to this object (application phase only).</summary>
     public ulong[]? Path { get; } = path;
+
+    /// <summary>Objects between the root and <see cref="Path"/>'s first one that the path leaves out (a chain deeper than the walk's stack).</summary>
+    public long PathSkipped { get; } = pathSkipped;
 }
 
 /// <summary>
@@ -23,6 +26,10 @@ internal sealed class InterestRecord(ulong address, ClrType type, TypeRole role,
 /// objects, driver timers): whatever it reaches, the application can still reach. Phase B continues from the
 /// barriers and the driver's own roots with the live bit only, never revisiting. The DFS frame stack is the current
 /// path, so an object of interest gets its root path for free when it is first marked.
+/// Memory does not grow with the shape of the graph: a huge array's references are read a chunk at a time as the walk
+/// gets to them (<see cref="ObjectScanner.ReadChunk"/>), and below <see cref="MaxDepth"/> frames the children of the
+/// deepest frame are set aside and visited once the stack has unwound (same phase, same root), so a long chain never
+/// needs a frame per link. Their root path then starts where the stack was cut (<see cref="InterestRecord.PathSkipped"/>).
 /// </summary>
 internal sealed class ReachabilityWalker
 {
@@ -31,6 +38,13 @@ internal sealed class ReachabilityWalker
     private readonly TypeRoleCache _roles;
     private readonly ObjectScanner _scanner;
     private readonly List<ulong> _barriers = [];
+
+    /// <summary>The deepest the frame stack gets (a chunked huge array may go past it; nothing else does).</summary>
+    public const int MaxDepth = 10_000;
+
+    // Objects to visit once the stack has unwound, with the length of the path cut off above them.
+    private readonly List<(ulong Address, long PathSkipped)> _deferred = [];
+    private long _pathSkipped;
 
     // Finished async methods' state machines met in phase A: expanded first in phase B, under their own name.
     private readonly List<RootEntry> _leftovers = [];
@@ -41,6 +55,11 @@ internal sealed class ReachabilityWalker
     private int[] _frameFirst = new int[256];
     private int[] _frameNext = new int[256];
     private int[] _frameEnd = new int[256];
+
+    // For a huge object read in chunks: its layout, its size and where its next chunk starts (0 and 0 for other frames).
+    private ObjectLayout?[] _frameLayout = new ObjectLayout?[256];
+    private ulong[] _frameSize = new ulong[256];
+    private ulong[] _frameChunkAt = new ulong[256];
     private readonly ReferenceBuffer _children = new();
     private int _depth;
 
@@ -115,27 +134,59 @@ internal sealed class ReachabilityWalker
     private void Expand(ulong address)
     {
         var start = _children.Count;
-        if (_scanner.Read(address, out _, _children) is not null)
+        if (_scanner.Read(address, out var size, _children) is { } layout)
         {
-            PushFrame(address, start);
+            if (ObjectScanner.IsChunked(layout, size))
+            {
+                PushChunkedFrame(address, layout, size);
+            }
+            else
+            {
+                PushFrame(address, start);
+            }
+
             Drain();
         }
     }
 
+    /// <summary>Runs the search until the stack is empty and nothing set aside is left.</summary>
     private void Drain()
     {
-        while (_depth > 0)
+        while (true)
         {
-            var top = _depth - 1;
-            if (_frameNext[top] < _frameEnd[top])
+            while (_depth > 0)
             {
-                Visit(_children[_frameNext[top]++]);
+                var top = _depth - 1;
+                if (_frameNext[top] < _frameEnd[top])
+                {
+                    Visit(_children[_frameNext[top]++]);
+                }
+                else if (_frameChunkAt[top] < _frameSize[top])
+                {
+                    // Everything above this frame has been popped: its next chunk reuses its part of the buffer.
+                    _children.Count = _frameFirst[top];
+                    _frameChunkAt[top] = _scanner.ReadChunk(_frameObjects[top], _frameLayout[top]!, _frameSize[top], _frameChunkAt[top], _children);
+                    _frameEnd[top] = _children.Count;
+                    _frameNext[top] = _frameFirst[top];
+                }
+                else
+                {
+                    _children.Count = _frameFirst[top];
+                    _frameLayout[top] = null;
+                    _frameSize[top] = _frameChunkAt[top] = 0;
+                    _depth--;
+                }
             }
-            else
+
+            if (_deferred.Count == 0)
             {
-                _children.Count = _frameFirst[top];
-                _depth--;
+                _pathSkipped = 0;
+                return;
             }
+
+            (var next, _pathSkipped) = _deferred[^1];
+            _deferred.RemoveAt(_deferred.Count - 1);
+            Visit(next);
         }
     }
 
@@ -214,6 +265,10 @@ internal sealed class ReachabilityWalker
         {
             PushFrame(address, childrenStart);
         }
+        else if (ObjectScanner.IsChunked(layout, size))
+        {
+            PushChunkedFrame(address, layout, size);
+        }
     }
 
     private string LeftoverName(ulong address, AsyncShape shape)
@@ -241,22 +296,58 @@ internal sealed class ReachabilityWalker
         }
     }
 
-    /// <summary>Makes the object the top frame; its children are the buffer's entries from <paramref name="firstChild"/> on.</summary>
+    /// <summary>
+    /// Makes the object the top frame; its children are the buffer's entries from <paramref name="firstChild"/> on. At
+    /// <see cref="MaxDepth"/> the children are set aside instead, to be visited when the stack has unwound.
+    /// </summary>
     private void PushFrame(ulong address, int firstChild)
     {
-        if (_depth == _frameObjects.Length)
+        if (_depth >= MaxDepth)
         {
-            Array.Resize(ref _frameObjects, _depth * 2);
-            Array.Resize(ref _frameNext, _depth * 2);
-            Array.Resize(ref _frameFirst, _depth * 2);
-            Array.Resize(ref _frameEnd, _depth * 2);
+            for (var i = _children.Count - 1; i >= firstChild; i--)
+            {
+                _deferred.Add((_children[i], _pathSkipped + _depth + 1));
+            }
+
+            _children.Count = firstChild;
+            return;
         }
 
+        GrowFrames();
         _frameObjects[_depth] = address;
         _frameNext[_depth] = firstChild;
         _frameFirst[_depth] = firstChild;
         _frameEnd[_depth] = _children.Count;
         _depth++;
+    }
+
+    /// <summary>Makes a huge object the top frame, with no children read yet: <see cref="Drain"/> reads them a chunk at a time.</summary>
+    private void PushChunkedFrame(ulong address, ObjectLayout layout, ulong size)
+    {
+        GrowFrames();
+        _frameObjects[_depth] = address;
+        _frameFirst[_depth] = _frameNext[_depth] = _frameEnd[_depth] = _children.Count;
+        _frameLayout[_depth] = layout;
+        _frameSize[_depth] = size;
+        _frameChunkAt[_depth] = 0;
+        _depth++;
+    }
+
+    private void GrowFrames()
+    {
+        if (_depth < _frameObjects.Length)
+        {
+            return;
+        }
+
+        var length = _depth * 2;
+        Array.Resize(ref _frameObjects, length);
+        Array.Resize(ref _frameNext, length);
+        Array.Resize(ref _frameFirst, length);
+        Array.Resize(ref _frameEnd, length);
+        Array.Resize(ref _frameLayout, length);
+        Array.Resize(ref _frameSize, length);
+        Array.Resize(ref _frameChunkAt, length);
     }
 
     private void Record(ulong address, ClrType type, TypeRole role)
@@ -274,7 +365,7 @@ internal sealed class ReachabilityWalker
             path[_depth] = address;
         }
 
-        Interesting[address] = new InterestRecord(address, type, role, _applicationPhase, _currentRoot, path);
+        Interesting[address] = new InterestRecord(address, type, role, _applicationPhase, _currentRoot, path, _applicationPhase ? _pathSkipped : 0);
     }
 
     /// <summary>

@@ -87,6 +87,14 @@ internal sealed class TypeRoleCache
                 genericKind, genericKind is null ? null : driver.Name);
         }
 
+        // Arrays and objects without references outside the drivers play no part (no timer, ADO.NET object or state
+        // machine is either): deciding so without their names spares reading their modules' metadata, which the runtime's
+        // data access library copies whole into memory the first time any name of a module is asked for.
+        if (type.IsArray || !type.ContainsPointers)
+        {
+            return TypeRole.Plain;
+        }
+
         if (type.Name == "System.Threading.TimerQueueTimer")
         {
             return new TypeRole(null, ObjectRole.None, barrier: false, isTimer: true, null, null);

@@ -48,6 +48,32 @@ public static class SqliteHolderScenarios
         return outcome;
     }
 
+    /// <summary>
+    /// A held connection at the far end of a wide or deep ballast shape (the last entry of one huge list or dictionary,
+    /// the tail of a deep chain) and one leaked transaction: a walker that skips part of a huge object, or loses its place
+    /// deep in a chain, calls the held connection orphaned. Needs <c>--ballast N --ballast-shape list|dictionary|linked-list</c>.
+    /// </summary>
+    public static Task<ScenarioOutcome> HeldBehindWideObjectAsync(AppOptions options, BackgroundWork background)
+    {
+        var directory = SqliteFiles.ResolveDirectory(options, background);
+        options.RejectUnused();
+
+        var file = Path.Combine(directory, "cache.db");
+        SqliteFiles.CreateTable(file, rows: 1);
+        var connectionString = SqliteFiles.ConnectionString(file);
+        var held = new SqliteConnection(connectionString);
+        held.Open();
+        WideBallast.HoldAtFarEnd(held);
+        SqliteScenarios.LeakTransactions(directory, 1);
+
+        var outcome = new ScenarioOutcome();
+        outcome.Expected["held-connection"] = 1;
+        outcome.Expected["leaked-transaction"] = 1;
+        outcome.Info["directory"] = directory;
+        outcome.Info["holderProperty"] = WideBallast.HolderProperty;
+        return Task.FromResult(outcome);
+    }
+
     /// <summary>The caller awaiting the long job: the second link of the holder's await chain.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task RunNightlyJobAsync(string connectionString, TaskCompletionSource opened, CancellationToken stopping)
