@@ -79,8 +79,7 @@ public static class DiagnosticSocket
         {
             if (!CanReadProcFile(pid, "maps"))
             {
-                throw new DbDoctorInputException(
-                    $"No permission to inspect process {pid}: run dbdoctor as the same user as the target (or as root).");
+                throw new DbDoctorInputException(AccessDenial.Describe(pid, Directory));
             }
 
             if (TargetTempDirectory.WithSocketOf(pid) is { } theirs && Path.GetFullPath(theirs) != Path.GetFullPath(Directory))
@@ -98,7 +97,10 @@ public static class DiagnosticSocket
         var failure = Probe(socketPath);
         if (failure is not null)
         {
-            throw new DbDoctorInputException($"The diagnostic socket of process {pid} {failure}.");
+            // Another user's socket: say whose it is and whom to run as, not just "permission denied".
+            throw new DbDoctorInputException(failure.Contains("permission denied", StringComparison.Ordinal) && AccessDenial.OwnerIfAnotherUsers(pid) is not null
+                ? AccessDenial.Describe(pid, Directory)
+                : $"The diagnostic socket of process {pid} {failure}.");
         }
     }
 

@@ -28,7 +28,7 @@ public static partial class ProcessLister
             : probeFailure is null ? ProcessStatus.Attachable : ProcessStatus.NotAnswering;
         var detail = status switch
         {
-            ProcessStatus.NoPermission => "owned by another user: run dbdoctor as that user or as root",
+            ProcessStatus.NoPermission => AccessDenial.Note(pid),
             ProcessStatus.NotAnswering => "diagnostic socket " + probeFailure,
             _ => null,
         };

@@ -8,9 +8,10 @@ namespace DbDoctor.EndToEnd;
 [Collection("postgres")]
 public sealed class PsTests(PostgresServer server)
 {
-    private static async Task<List<JsonElement>> ListAsJsonAsync()
+    /// <summary>`ps --format json`, or its older spelling `ps --json`.</summary>
+    private static async Task<List<JsonElement>> ListAsJsonAsync(params string[] format)
     {
-        var result = await DbDoctorCli.RunAsync("ps", "--json");
+        var result = await DbDoctorCli.RunAsync(["ps", .. format.Length == 0 ? ["--format", "json"] : format]);
         Assert.True(result.ExitCode == 0, result.ToString());
         using var document = result.ParseStdoutJson();
         return [.. document.RootElement.EnumerateArray().Select(p => p.Clone())];
@@ -23,8 +24,11 @@ public sealed class PsTests(PostgresServer server)
         var npgsqlVersion = typeof(Npgsql.NpgsqlConnection).Assembly.GetName().Version!.ToString(3);
 
         var listed = Assert.Single(await ListAsJsonAsync(), p => p.GetProperty("pid").GetInt32() == app.Pid);
+        var alias = Assert.Single(await ListAsJsonAsync("--json"), p => p.GetProperty("pid").GetInt32() == app.Pid);
         var table = await DbDoctorCli.RunAsync("ps");
+        var explicitTable = await DbDoctorCli.RunAsync("ps", "-f", "table");
 
+        Assert.Equal(listed.ToString(), alias.ToString());
         Assert.Equal("Attachable", listed.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, listed.GetProperty("statusDetail").ValueKind);
         Assert.Equal(Environment.Version.ToString(), listed.GetProperty("runtimeVersion").GetString());
@@ -38,6 +42,9 @@ public sealed class PsTests(PostgresServer server)
         var row = Assert.Single(table.Stdout.Split('\n'), l => l.TrimStart().StartsWith(app.Pid.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal));
         Assert.Contains($"Npgsql {npgsqlVersion}", row, StringComparison.Ordinal);
         Assert.Contains("npgsql-healthy", row, StringComparison.Ordinal);
+        Assert.True(explicitTable.ExitCode == 0, explicitTable.ToString());
+        var explicitRow = Assert.Single(explicitTable.Stdout.Split('\n'), l => l.TrimStart().StartsWith(app.Pid.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal));
+        Assert.Contains($"Npgsql {npgsqlVersion}", explicitRow, StringComparison.Ordinal);
         Assert.DoesNotContain(PostgresServer.Password, table.AllOutput, StringComparison.Ordinal);
         Assert.DoesNotContain(PostgresServer.Password, commandLine, StringComparison.Ordinal);
     }

@@ -1,18 +1,17 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using DbDoctor.Cli;
 
 namespace DbDoctor.Commands;
 
 /// <summary>
-/// <c>dbdoctor attach &lt;pid&gt;</c>: live pool telemetry over EventPipe for a window, then a heap snapshot analysed
+/// <c>dbdoctor attach &lt;pid&gt; | -p &lt;pid&gt; | -n &lt;name&gt;</c>: live pool telemetry over EventPipe for a window, then a heap snapshot analysed
 /// like <c>dump</c>, diagnosed together.
 /// </summary>
 public static class AttachCommand
 {
     public static Command Create()
     {
-        var pid = new Argument<int>("pid") { Description = "Process id of a running .NET process (see dbdoctor ps).", CustomParser = ProcessIdParser.Parse };
+        var target = new ProcessSelection("attach", "Process id of a running .NET process", "The running .NET process of this name (its program or .dll name, as 'dbdoctor ps' shows it); several of that name: give -p.");
         var duration = DurationOption.Create("--duration", "How long to listen to the pool telemetry, e.g. 10s, 1m. Default: 10s.", null, TimeSpan.FromSeconds(1));
         var noHeap = new Option<bool>("--no-heap") { Description = "Skip the heap snapshot: telemetry only, the target is never paused." };
         var keepDump = new Option<FileInfo?>("--keep-dump") { HelpName = "path", Description = "Keep the heap snapshot at this path instead of deleting it." };
@@ -21,20 +20,19 @@ public static class AttachCommand
         var output = new OutputOptions();
 
         var command = new Command("attach", "Listen to a running process's pool telemetry, snapshot its heap, and diagnose both together.");
-        command.Arguments.Add(pid);
+        target.AddTo(command);
         command.Options.Add(duration);
         command.Options.Add(noHeap);
         command.Options.Add(keepDump);
         command.Options.Add(serverIdle);
         command.Options.Add(server);
         output.AddTo(command);
-        pid.Validators.Add(MinimumValue.Of<ArgumentResult>(1, "pid must be a positive process id."));
 
         command.SetAction((parse, ct) => CommandGuard.RunAsync(async token =>
         {
             var settings = new AttachSettings
             {
-                Pid = parse.GetValue(pid),
+                Pid = target.ResolveOne(parse),
                 Duration = parse.GetValue(duration) ?? TimeSpan.FromSeconds(10),
                 NoHeap = parse.GetValue(noHeap),
                 KeepDumpPath = parse.GetValue(keepDump)?.FullName,

@@ -6,18 +6,30 @@ using DbDoctor.Telemetry;
 
 namespace DbDoctor.Commands;
 
-/// <summary><c>dbdoctor ps</c>: the .NET processes dbdoctor can attach to, with the database drivers they loaded.</summary>
+/// <summary><c>dbdoctor ps [--format table|json]</c>: the .NET processes dbdoctor can attach to, with the database drivers they loaded.</summary>
 public static class PsCommand
 {
     public static Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "Print the list as JSON." };
+        // dotnet-counters/dotnet-trace style --format; --json is the older spelling, kept as an alias of --format json.
+        var format = new Option<string>("--format", "-f") { HelpName = "table|json", Description = "table (default) or json." };
+        format.AcceptOnlyFromAmong("table", "json");
+        var json = new Option<bool>("--json") { Description = "The same as --format json." };
         var command = new Command("ps", "List the .NET processes that can be attached, with runtime version and loaded database drivers.");
+        command.Options.Add(format);
         command.Options.Add(json);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(json) && result.GetResult(format) is { Implicit: false } given && given.Tokens is [{ Value: not "json" }])
+            {
+                result.AddError("--json means --format json: give one of them.");
+            }
+        });
         command.SetAction((parse, ct) => CommandGuard.RunAsync(async _ =>
         {
             var processes = ProcessLister.List();
-            var text = parse.GetValue(json) ? AsJson(processes) : AsTable(processes);
+            var asJson = parse.GetValue(json) || parse.GetValue(format) == "json";
+            var text = asJson ? AsJson(processes) : AsTable(processes);
             await StandardOutput.WriteAsync(text).ConfigureAwait(false);
             return 0;
         }, ct));

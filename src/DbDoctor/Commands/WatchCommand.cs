@@ -17,10 +17,11 @@ public static class WatchCommand
 {
     public static Command Create()
     {
-        var pid = new Argument<int?>("pid") { Description = "Process id to watch (see dbdoctor ps).", Arity = ArgumentArity.ZeroOrOne, CustomParser = ProcessIdParser.ParseOptional };
-        var processId = new Option<int?>("--process-id", "-p") { HelpName = "pid", Description = "Process id to watch.", CustomParser = ProcessIdParser.ParseOptional };
-        var name = new Option<string?>("--name", "-n") { HelpName = "name", Description = "Watch every process of this name (its program or .dll name), following them as they start, restart and exit." };
-        var all = new Option<bool>("--all") { Description = "Watch every attachable .NET process that loads a database driver, as they come and go." };
+        var target = new ProcessSelection(
+            "watch",
+            "Process id to watch",
+            "Watch every process of this name (its program or .dll name), following them as they start, restart and exit.",
+            "Watch every attachable .NET process that loads a database driver, as they come and go.");
         var triggers = new Option<string[]>("--trigger")
         {
             HelpName = "condition",
@@ -44,14 +45,12 @@ public static class WatchCommand
         var maxSql = new Option<int>("--max-sql") { HelpName = "chars", Description = "Longest SQL text shown per object in reports.", DefaultValueFactory = _ => 200 };
 
         var command = new Command("watch", "Stay attached to running processes: live pool table, and a heap snapshot diagnosed when a trigger fires.");
-        command.Arguments.Add(pid);
-        foreach (var option in new Option[] { processId, name, all, triggers, reportDir, cooldown, maxSnapshots, format, prometheus, maxSql })
+        target.AddTo(command);
+        foreach (var option in new Option[] { triggers, reportDir, cooldown, maxSnapshots, format, prometheus, maxSql })
         {
             command.Options.Add(option);
         }
 
-        pid.Validators.Add(MinimumValue.Of<ArgumentResult>(1, "pid must be a positive process id."));
-        processId.Validators.Add(MinimumValue.Of<OptionResult>(1, "--process-id must be a positive process id."));
         maxSnapshots.Validators.Add(MinimumValue.Of<OptionResult>(0, "--max-snapshots must be 0 or more."));
         maxSql.Validators.Add(MinimumValue.Of<OptionResult>(10, "--max-sql must be at least 10."));
         triggers.Validators.Add(result =>
@@ -71,23 +70,12 @@ public static class WatchCommand
                 result.AddError("--prometheus takes [HOST:]PORT (HOST a name, an IPv4 address, or 0.0.0.0 or [::] for every interface), e.g. 9464, 0.0.0.0:9464 or 127.0.0.1:9464.");
             }
         });
-        command.Validators.Add(result =>
-        {
-            // Counted by what was typed, not by value: GetValue throws when a pid did not parse, and that error is
-            // already reported by ProcessIdParser.
-            var chosen = (result.GetResult(pid) is { Tokens.Count: > 0 } ? 1 : 0) + (result.GetResult(processId) is { Implicit: false } ? 1 : 0)
-                + (result.GetValue(name) is null ? 0 : 1) + (result.GetValue(all) ? 1 : 0);
-            if (chosen != 1)
-            {
-                result.AddError("watch needs exactly one of: a pid, --process-id, --name or --all.");
-            }
-        });
 
         command.SetAction((parse, ct) => CommandGuard.RunAsync(async token =>
         {
             var settings = new WatchSettings
             {
-                Selector = new WatchSelector { Pid = parse.GetValue(pid) ?? parse.GetValue(processId), Name = parse.GetValue(name), All = parse.GetValue(all) },
+                Selector = new WatchSelector { Pid = target.GivenPid(parse), Name = target.GivenName(parse), All = target.GivenAll(parse) },
                 Triggers = TriggersFrom(parse.GetValue(triggers)),
                 ReportDirectory = parse.GetValue(reportDir)?.FullName ?? Directory.GetCurrentDirectory(),
                 Cooldown = parse.GetValue(cooldown) ?? TimeSpan.FromMinutes(5),

@@ -23,7 +23,7 @@ public sealed class AttachBadInputTests : IDisposable
     private static string Pid(int pid) => pid.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Exit code 2, nothing on stdout, one sentence on stderr and no stack trace.</summary>
-    private static string AssertRefusedInOneSentence(CliResult result)
+    internal static string AssertRefusedInOneSentence(CliResult result)
     {
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.True(result.Stdout.Length == 0, result.ToString());
@@ -50,6 +50,23 @@ public sealed class AttachBadInputTests : IDisposable
         var message = AssertRefusedInOneSentence(await DbDoctorCli.RunAsync("attach", Pid(sleeper.Id), "--format", "json"));
         Assert.Contains("not an attachable .NET process", message, StringComparison.Ordinal);
         Assert.False(sleeper.HasExited);
+    }
+
+    /// <summary>
+    /// Pid 1 (init: here the VM's, in a container the container's) as root: not .NET, and where the kernel hides its memory
+    /// map even from root, the answer says so instead of telling root to become root.
+    /// </summary>
+    [Fact]
+    public async Task Pid_1_as_root_is_not_an_attachable_dotnet_process_and_root_is_not_told_to_become_root()
+    {
+        Assert.True(Environment.UserName == "root", "run the suite as root (.ci/run does)");
+
+        var message = AssertRefusedInOneSentence(await DbDoctorCli.RunAsync("attach", "1", "--format", "json"));
+
+        Assert.Contains("Process 1 ", message, StringComparison.Ordinal);
+        Assert.Contains("not an attachable .NET process", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("run dbdoctor as", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("No permission", message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -93,4 +93,35 @@ public sealed class CrossUserAttachTests : IDisposable
             Directory.Delete(elsewhere, recursive: true);
         }
     }
+
+    /// <summary>
+    /// The other way round: dbdoctor run by an ordinary user against root's process is told whose process it is and to
+    /// run as root, not just "no permission".
+    /// </summary>
+    [Fact]
+    public async Task A_user_attaching_to_roots_process_is_told_whose_it_is_and_to_run_as_root()
+    {
+        await PrepareAsync();
+        var rootsTmp = Directory.CreateTempSubdirectory("dbdoctor-e2e-xuser-root-").FullName;
+        try
+        {
+            using var app = await TestApp.StartAsync("sqlite-transaction-leak", ["--count", "1"], null, new Dictionary<string, string> { ["TMPDIR"] = rootsTmp + "/" });
+            var pid = app.Pid.ToString(CultureInfo.InvariantCulture);
+
+            var result = await ChildProcess.RunAsync(
+                "setpriv", ["--reuid", User, "--regid", User, "--init-groups", "--", ChildProcess.DotnetHost, DbDoctorCli.DllPath, "attach", pid, "--duration", "1s"],
+                DbDoctorCli.DefaultTimeout, stdin: null, new Dictionary<string, string> { ["TMPDIR"] = tmp + "/", ["HOME"] = tmp });
+
+            Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+            Assert.Equal("", result.Stdout);
+            var message = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains($"Process {pid} (dotnet) runs as user root and dbdoctor as {User}", message, StringComparison.Ordinal);
+            Assert.Contains("run dbdoctor as root", message, StringComparison.Ordinal);
+            Assert.False(app.HasExited, $"the target died: {app.Stderr}");
+        }
+        finally
+        {
+            Directory.Delete(rootsTmp, recursive: true);
+        }
+    }
 }

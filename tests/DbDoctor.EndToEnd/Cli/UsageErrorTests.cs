@@ -12,11 +12,19 @@ public sealed class UsageErrorTests
     [InlineData("dbdoctor demo --help", "Argument 'jsn' not recognized", "demo", "-f", "jsn")]
     [InlineData("dbdoctor attach --help", "'abc' is not a process id", "attach", "abc")]
     [InlineData("dbdoctor attach --help", "pid must be a positive process id", "attach", "-5")]
+    [InlineData("dbdoctor attach --help", "'xyz' is not a process id", "attach", "-p", "xyz")]
+    [InlineData("dbdoctor attach --help", "--process-id must be a positive process id", "attach", "--process-id", "0")]
+    [InlineData("dbdoctor attach --help", "attach needs exactly one of: a pid, --process-id or --name", "attach", "12", "-n", "MyService")]
+    [InlineData("dbdoctor attach --help", "attach needs exactly one of: a pid, --process-id or --name", "attach", "-p", "12", "12")]
+    [InlineData("dbdoctor attach --help", "attach needs exactly one of: a pid, --process-id or --name", "attach", "--duration", "1s")]
+    [InlineData("dbdoctor attach --help", "--name needs a process name", "attach", "-n", " ")]
     [InlineData("dbdoctor watch --help", "'abc' is not a process id", "watch", "abc")]
     [InlineData("dbdoctor watch --help", "'xyz' is not a process id", "watch", "-p", "xyz")]
     [InlineData("dbdoctor dump --help", "Required argument 'dump-file' missing", "dump")]
     [InlineData("dbdoctor --help", "Unrecognized command or argument 'bogus'", "bogus")]
     [InlineData("dbdoctor ps --help", "Unrecognized command or argument '--nope'", "ps", "--nope")]
+    [InlineData("dbdoctor ps --help", "Argument 'xml' not recognized", "ps", "--format", "xml")]
+    [InlineData("dbdoctor ps --help", "--json means --format json", "ps", "--json", "-f", "table")]
     public async Task A_usage_error_is_two_lines_on_stderr_exit_1_and_nothing_on_stdout(string help, string what, params string[] arguments)
     {
         var result = await DbDoctorCli.RunAsync(arguments);
@@ -34,6 +42,7 @@ public sealed class UsageErrorTests
     [InlineData("attach")]
     [InlineData("dump")]
     [InlineData("ps")]
+    [InlineData("watch")]
     public async Task Help_lists_the_exit_codes_and_succeeds_even_without_the_required_argument(string command)
     {
         var result = await DbDoctorCli.RunAsync([command, "--help"]);
