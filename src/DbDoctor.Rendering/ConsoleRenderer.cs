@@ -2,7 +2,6 @@ using System.Globalization;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace DbDoctor.Rendering;
 
@@ -45,29 +44,26 @@ public sealed class ConsoleRenderer : ReportRenderer
         return string.Join('\n', writer.ToString().Split('\n').Select(line => line.TrimEnd(' ', '\r')));
     }
 
-    private static void WriteHeader(IAnsiConsole console, Report report)
+    private void WriteHeader(IAnsiConsole console, Report report)
     {
         var target = report.Target;
         var what = target.Kind == "dump" ? $"dump {target.Path}" : $"process {target.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
         var runtime = target.RuntimeVersion is null ? "" : $" (.NET {target.RuntimeVersion})";
-        console.Write(new Text($"DbDoctor: {what}{runtime}", new Style(decoration: Decoration.Dim)));
-        console.WriteLine();
+        var dim = new Style(decoration: Decoration.Dim);
+        Hanging(console, "", $"DbDoctor: {what}{runtime}", 0, dim, extra: 2);
         if (Verdict.TriggerLine(report) is { } trigger)
         {
-            console.Write(new Text(trigger, new Style(decoration: Decoration.Dim)));
-            console.WriteLine();
+            Hanging(console, "", trigger, 0, dim, extra: 2);
         }
 
         if (Verdict.SnapshotLine(report) is { } snapshot)
         {
-            console.Write(new Text(snapshot, new Style(decoration: Decoration.Dim)));
-            console.WriteLine();
+            Hanging(console, "", snapshot, 0, dim, extra: 2);
         }
 
         var hasProblems = report.Findings.Any(f => Severities.Rank(f.Severity) <= Severities.Rank(Severities.Warning));
         var color = hasProblems ? Color.Red : report.Snapshot is { Incomplete: true } || report.Inconclusive is not null ? Color.Yellow : Color.Green;
-        console.Write(new Text(Verdict.Of(report), new Style(color, decoration: Decoration.Bold)));
-        console.WriteLine();
+        Hanging(console, "", Verdict.Of(report), 0, new Style(color, decoration: Decoration.Bold), extra: 2);
     }
 
     private void WriteFindings(IAnsiConsole console, Report report)
@@ -77,9 +73,16 @@ public sealed class ConsoleRenderer : ReportRenderer
             console.WriteLine();
             var severity = finding.Severity.ToUpperInvariant();
             var pool = finding.Pool is null ? "" : $"  pool '{finding.Pool}'";
+            var head = TextWrap.Lines($"{finding.Kind}  x{finding.Count}  {finding.Driver}{pool}", _options.Width - 8);
             console.Write(new Text($"{severity,-7}", new Style(SeverityColor(finding.Severity), decoration: Decoration.Bold)));
-            console.Write(new Text($" {finding.Kind}  x{finding.Count}  {finding.Driver}{pool}", new Style(decoration: Decoration.Dim)));
+            console.Write(new Text(" " + head[0], new Style(decoration: Decoration.Dim)));
             console.WriteLine();
+            foreach (var more in head.Skip(1))
+            {
+                console.Write(new Text(new string(' ', 8) + more, new Style(decoration: Decoration.Dim)));
+                console.WriteLine();
+            }
+
             Indented(console, finding.Title, 2, new Style(decoration: Decoration.Bold));
             foreach (var line in finding.Evidence)
             {
@@ -95,7 +98,7 @@ public sealed class ConsoleRenderer : ReportRenderer
 
             foreach (var o in shown)
             {
-                Indented(console, ObjectLine(o), 4, Style.Plain);
+                Hanging(console, "", ObjectLine(o), 4, Style.Plain, extra: 2);
                 if (o.RootPath.Count > 0)
                 {
                     Hanging(console, "root: ", string.Join(" -> ", o.RootPath), 6, new Style(decoration: Decoration.Dim));
@@ -138,7 +141,7 @@ public sealed class ConsoleRenderer : ReportRenderer
         return string.Join("; ", parts);
     }
 
-    private static void WritePools(IAnsiConsole console, Report report)
+    private void WritePools(IAnsiConsole console, Report report)
     {
         if (report.Pools.Count == 0)
         {
@@ -146,60 +149,14 @@ public sealed class ConsoleRenderer : ReportRenderer
         }
 
         console.WriteLine();
-        console.Write(new Text($"Pools ({report.Pools.Count})", new Style(decoration: Decoration.Bold)));
-        console.WriteLine();
-        // Pool names are long connection strings: they go below the table, keyed by number, so the columns stay readable.
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var column in new[] { "#", "Driver", "Max", "Total", "Idle", "Busy", "Orphaned", "Held", "Disposed", "Retained by" })
+        foreach (var (text, bold) in ConsolePoolsTable.Lines(report.Pools, _options.Width))
         {
-            table.AddColumn(new TableColumn(new Text(column)));
-        }
-
-        var number = 0;
-        foreach (var p in report.Pools)
-        {
-            table.AddRow(Cells(
-                $"{++number}",
-                ShortDriver(p.Driver),
-                p.Pooling ? Number(p.Max) : "no pooling",
-                Number(p.Total),
-                Number(p.Idle),
-                Number(p.Busy),
-                Number(p.Orphaned),
-                Number(p.Held),
-                p.Disposed ? "yes" : "no",
-                p.RetainedBy.Count == 0 ? "-" : string.Join(", ", p.RetainedBy.Select(ShortRetainer))));
-        }
-
-        console.Write(table);
-        number = 0;
-        foreach (var p in report.Pools)
-        {
-            var holder = p.Holder is null ? "" : $"  (held by {p.Holder})";
-            console.Write(new Text($"  #{++number} {p.Name}{holder}"));
+            console.Write(new Text(text, bold ? new Style(decoration: Decoration.Bold) : Style.Plain));
             console.WriteLine();
         }
     }
 
-    /// <summary>"Vendor.Data.Driver" -> "Driver": the table is for people; JSON keeps full names.</summary>
-    private static string ShortDriver(string driver) => driver[(driver.LastIndexOf('.') + 1)..];
-
-    /// <summary>"static:Vendor.Registry.Pools" -> "static Registry.Pools" (type and field, no namespace).</summary>
-    private static string ShortRetainer(string retainer)
-    {
-        const string prefix = "static:";
-        if (!retainer.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            return retainer;
-        }
-
-        var name = retainer[prefix.Length..];
-        var field = name.LastIndexOf('.');
-        var type = field > 0 ? name.LastIndexOf('.', field - 1) : -1;
-        return "static " + (type >= 0 ? name[(type + 1)..] : name);
-    }
-
-    private static void WriteTelemetry(IAnsiConsole console, Report report)
+    private void WriteTelemetry(IAnsiConsole console, Report report)
     {
         if (report.Telemetry is not { } telemetry)
         {
@@ -211,12 +168,12 @@ public sealed class ConsoleRenderer : ReportRenderer
         console.WriteLine();
         foreach (var series in telemetry.Pools)
         {
-            Indented(console, SeriesLine(series), 2, Style.Plain);
+            Hanging(console, "", SeriesLine(series), 2, Style.Plain, extra: 2);
         }
 
         foreach (var e in telemetry.Exceptions.OrderByDescending(e => e.Count).Take(5))
         {
-            Indented(console, $"{e.Type} x{e.Count} ({e.Events} events): {e.Message}", 2, Style.Plain);
+            Hanging(console, "", $"{e.Type} x{e.Count} ({e.Events} events): {e.Message}", 2, Style.Plain, extra: 2);
         }
 
         if (telemetry.Pools.Count == 0 && telemetry.Exceptions.Count == 0)
@@ -236,7 +193,7 @@ public sealed class ConsoleRenderer : ReportRenderer
                $"idle {Number(last?.Idle)}, pending peak {Number(peakPending)}, timeouts {Number(timeouts)}, {samples.Count} sample{(samples.Count == 1 ? "" : "s")}";
     }
 
-    private static void WriteWarnings(IAnsiConsole console, Report report)
+    private void WriteWarnings(IAnsiConsole console, Report report)
     {
         if (report.Warnings.Count == 0)
         {
@@ -248,28 +205,30 @@ public sealed class ConsoleRenderer : ReportRenderer
         console.WriteLine();
         foreach (var warning in report.Warnings)
         {
-            Indented(console, "- " + warning, 2, Style.Plain);
+            Hanging(console, "- ", warning, 2, Style.Plain);
         }
     }
 
-    private static void Indented(IAnsiConsole console, string text, int indent, Style style) =>
-        console.Write(new Padder(new Text(text, style), new Padding(indent, 0, 0, 0)) { Expand = false });
+    private void Indented(IAnsiConsole console, string text, int indent, Style style) => Hanging(console, "", text, indent, style);
 
-    /// <summary>A marker ("- ", "Advice: ") with the text wrapping under the text, not under the marker.</summary>
-    private static void Hanging(IAnsiConsole console, string marker, string text, int indent, Style style)
+    /// <summary>
+    /// A marker ("- ", "Advice: ") with the text wrapping under the text, not under the marker (and <paramref name="extra"/>
+    /// columns further in): wrapped here (<see cref="TextWrap"/>), so that no line is longer than the width and no word is split.
+    /// </summary>
+    private void Hanging(IAnsiConsole console, string marker, string text, int indent, Style style, int extra = 0)
     {
-        var grid = new Grid();
-        grid.AddColumn(new GridColumn().NoWrap().PadLeft(0).PadRight(0));
-        grid.AddColumn(new GridColumn().PadLeft(0).PadRight(0));
-        grid.AddRow(new Text(marker, style), new Text(text, style));
-        console.Write(new Padder(grid, new Padding(indent, 0, 0, 0)) { Expand = false });
+        var first = new string(' ', indent) + marker;
+        var rest = new string(' ', first.Length + extra);
+        var lines = TextWrap.Lines(text, _options.Width - first.Length, _options.Width - rest.Length);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            console.Write(new Text((i == 0 ? first : rest) + lines[i], style));
+            console.WriteLine();
+        }
     }
-
-    private static IRenderable[] Cells(params string[] values) => values.Select(v => (IRenderable)new Text(v)).ToArray();
 
     private static string Number(double? value) => value is null ? "-" : value.Value.ToString("0.##", CultureInfo.InvariantCulture);
 
-    private static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
     private static Color SeverityColor(string severity) => severity switch
     {

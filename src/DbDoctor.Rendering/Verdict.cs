@@ -27,7 +27,7 @@ public static class Verdict
             return notes == 0 ? "No problems found" : $"No problems found ({Wording.Count(notes, "note")})";
         }
 
-        // One problem per kind: a leak split over three pools is still one problem for the person reading this line.
+        // One problem per finding, as the report lists them (a leak in two pools is two findings); the phrases sum up per kind.
         var parts = problems
             .GroupBy(f => f.Kind)
             .OrderBy(g => g.Min(f => Severities.Rank(f.Severity)))
@@ -35,11 +35,10 @@ public static class Verdict
             .ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => Phrase(g.Key, g.ToList()))
             .ToList();
-        var head = parts.Count == 1 ? "1 problem found: " : $"{parts.Count.ToString(CultureInfo.InvariantCulture)} problems found: ";
+        var head = Wording.Count(problems.Count, "problem") + " found: ";
         return head + string.Join(", ", parts) + (notes > 0 ? $" (+{Wording.Count(notes, "note")})" : "");
     }
 
-    /// <summary>For attach: how long the heap snapshot paused the target, and where the snapshot was kept; null without one.</summary>
     /// <summary>For a report <c>watch</c> took: what fired, on which pool, when.</summary>
     public static string? TriggerLine(Report report)
     {
@@ -53,6 +52,7 @@ public static class Verdict
         return $"Taken by dbdoctor watch at {t.FiredAt}: trigger {t.Reason} on {t.Driver} pool '{t.Pool}'{more}";
     }
 
+    /// <summary>For attach: how long the heap snapshot paused the target, and where the snapshot was kept; null without one.</summary>
     public static string? SnapshotLine(Report report)
     {
         ArgumentNullException.ThrowIfNull(report);

@@ -32,7 +32,7 @@ public sealed class HeldConnectionRule : IRule
             var inTransaction = connections.Where(c => c.Transaction is { Open: true }).ToList();
             if (inTransaction.Count > 0)
             {
-                evidence.Add($"{inTransaction.Count} of them sit in an open transaction ({Text.Tally(inTransaction.Select(c => c.Holder ?? "an application root"), max)}): " +
+                evidence.Add($"{inTransaction.Count} of them {(inTransaction.Count == 1 ? "sits" : "sit")} in an open transaction ({Text.Tally(inTransaction.Select(c => c.Holder ?? "an application root"), max)}): " +
                              "a transaction held open this long keeps its locks");
             }
 

@@ -30,6 +30,8 @@ internal sealed class NpgsqlWords : DriverWords
 
     public override string ExternalPoolerExamples => " (PgBouncer, RDS Proxy)";
 
+    public override string HeldOnPurposeExamples => "a LISTEN loop, a long job";
+
     public override string PoolClearingCalls => "NpgsqlConnection.ClearPool/ClearAllPools";
 
     public override string IdleTimeoutSources =>

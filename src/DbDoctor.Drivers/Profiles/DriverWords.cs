@@ -30,8 +30,11 @@ public class DriverWords
         "do not keep opened connections in fields or caches without closing them.";
 
     public virtual string HeldConnectionAdvice() =>
-        $"Not a leak: application code holds these {ConnectionType}s on purpose (a LISTEN loop, a long job). " +
+        $"Not a leak: application code holds these {ConnectionType}s on purpose ({HeldOnPurposeExamples}). " +
         "Make sure the pool's Maximum Pool Size leaves room for them, and keep any transaction on a held connection short.";
+
+    /// <summary>Why an application holds a connection of this driver on purpose, e.g. "a LISTEN loop, a long job".</summary>
+    public virtual string HeldOnPurposeExamples => "a long job, a background worker";
 
     public virtual string LeakedPoolAdvice() =>
         "Dispose data sources you stop using, and keep one per distinct connection string (a singleton, or a cache per tenant that disposes evicted entries).";

@@ -16,6 +16,11 @@ internal sealed class SqliteWords : DriverWords
     public override string LeakedConnectionAdvice() =>
         base.LeakedConnectionAdvice() + " An undisposed SqliteDataReader leaves exactly this too (the reader and its connection were collected; the pooled connection stays checked out): dispose readers with `using` as well.";
 
+    // Microsoft.Data.Sqlite's pool has no maximum size, and no server to LISTEN to: what matters is the file lock.
+    public override string HeldConnectionAdvice() =>
+        $"Not a leak: application code holds these {ConnectionType}s on purpose ({HeldOnPurposeExamples}). " +
+        "Keep any transaction on a held connection short: while it is open, the database file is locked for other writers ('database is locked').";
+
     public override string LeakedPoolAdvice() =>
         "Reuse one connection string per database and call SqliteConnection.ClearPool(connection) (or ClearAllPools) for databases you stop using; pools for dropped connection strings otherwise stay alive on the driver's timers.";
 

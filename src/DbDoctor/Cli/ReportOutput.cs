@@ -15,7 +15,7 @@ public static class ReportOutput
             "json" => new JsonRenderer(),
             "markdown" => new MarkdownRenderer(),
             "html" => new HtmlRenderer(),
-            _ => new ConsoleRenderer(output is null ? ConsoleRenderOptions.ForCurrentConsole() : new ConsoleRenderOptions()),
+            _ => new ConsoleRenderer(ConsoleRenderOptions.ForCurrentConsole(toFile: output is not null)),
         };
 
         var text = renderer.Render(report);

@@ -12,16 +12,23 @@ public sealed class DumpReport
 {
     private static readonly ConcurrentDictionary<string, Lazy<Task<DumpReport>>> Reports = new(StringComparer.Ordinal);
 
-    private DumpReport(ScenarioDump dump, CliResult cli, JsonElement root)
+    private DumpReport(ScenarioDump dump, CliResult cli, JsonElement root, CliResult narrowConsole)
     {
         Dump = dump;
         Cli = cli;
         Root = root;
+        NarrowConsole = narrowConsole;
     }
+
+    /// <summary>Console width of <see cref="NarrowConsole"/>.</summary>
+    public const int NarrowColumns = 80;
 
     public ScenarioDump Dump { get; }
     public CliResult Cli { get; }
     public JsonElement Root { get; }
+
+    /// <summary>The same dump's console report at COLUMNS=80 (stdout is a pipe, as in CI and in <c>| less</c>).</summary>
+    public CliResult NarrowConsole { get; }
 
     public IEnumerable<JsonElement> Findings => Root.GetProperty("findings").EnumerateArray();
     public IEnumerable<JsonElement> Pools => Root.GetProperty("pools").EnumerateArray();
@@ -33,7 +40,8 @@ public sealed class DumpReport
     {
         var cli = await DbDoctorCli.RunAsync("dump", dump.Path, "--format", "json");
         using var document = cli.ParseStdoutJson();
-        return new DumpReport(dump, cli, document.RootElement.Clone());
+        var narrow = await DbDoctorCli.RunAsync(["dump", dump.Path], environment: new Dictionary<string, string> { ["COLUMNS"] = $"{NarrowColumns}" });
+        return new DumpReport(dump, cli, document.RootElement.Clone(), narrow);
     }
 
     public IEnumerable<JsonElement> FindingsOf(string kind, string? driver = null) =>
@@ -94,6 +102,29 @@ public sealed class DumpReport
 
         var anyProblem = Findings.Any(IsProblem);
         Assert.True(Cli.ExitCode == (anyProblem ? 3 : 0), $"exit code {Cli.ExitCode} with{(anyProblem ? "" : "out")} problem findings. {Summary()}");
+        AssertConsoleReadsWell();
+    }
+
+    /// <summary>
+    /// The console report at 80 columns: no line longer, no compiler-generated name, one finding block per finding, and the
+    /// verdict's problem count is the number of problem blocks.
+    /// </summary>
+    public void AssertConsoleReadsWell()
+    {
+        var text = NarrowConsole.Stdout;
+        Assert.True(NarrowConsole.ExitCode == Cli.ExitCode, $"console exit code {NarrowConsole.ExitCode}, JSON {Cli.ExitCode}. {NarrowConsole}");
+        var lines = text.Split('\n');
+        var tooLong = lines.Where(l => l.Length > NarrowColumns).ToList();
+        Assert.True(tooLong.Count == 0, $"{Dump.Scenario}: {tooLong.Count} console lines longer than {NarrowColumns} at COLUMNS={NarrowColumns}:\n{string.Join('\n', tooLong)}");
+        ReadableNamesDumpTests.AssertNoCompilerGeneratedName(text, $"{Dump.Scenario} (console)");
+
+        var blocks = lines.Where(l => l.Length > 8 && l[..8] is "ERROR   " or "WARNING " or "INFO    ").ToList();
+        Assert.True(blocks.Count == Findings.Count(), $"{blocks.Count} finding blocks for {Findings.Count()} findings:\n{text}");
+        var problems = Findings.Count(IsProblem);
+        if (problems > 0)
+        {
+            Assert.Contains(lines, l => l.StartsWith(problems == 1 ? "1 problem found: " : $"{problems} problems found: ", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>Pool entries add up: busy = total - idle for every pool that reports its counts, none negative.</summary>

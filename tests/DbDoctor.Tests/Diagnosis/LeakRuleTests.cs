@@ -77,7 +77,7 @@ public class LeakRuleTests
         Assert.Equal(Severities.Info, held.Severity);
         Assert.Equal(2, held.Count);
         Assert.Contains("Worker.ListenLoop", held.Title, StringComparison.Ordinal);
-        Assert.Contains(held.Evidence, e => e.StartsWith("1 of them sit in an open transaction (1 ReportJob.Run)", StringComparison.Ordinal));
+        Assert.Contains(held.Evidence, e => e.StartsWith("1 of them sits in an open transaction (1 ReportJob.Run)", StringComparison.Ordinal));
         Assert.DoesNotContain(report.Findings, f => f.Severity != Severities.Info);
     }
 

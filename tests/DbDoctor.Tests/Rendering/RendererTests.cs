@@ -177,7 +177,7 @@ public class RendererTests
     }
 
     [Fact]
-    public void Verdict_counts_one_problem_per_kind_even_when_a_leak_spans_several_pools()
+    public void Verdict_counts_one_problem_per_finding_so_a_leak_in_two_pools_is_two_problems_summed_up_in_one_phrase()
     {
         static Finding Leak(string pool, int count) => new()
         {
@@ -186,6 +186,6 @@ public class RendererTests
         };
         var report = SampleReports.LeakyShop() with { Findings = [Leak("orders-0.db", 1), Leak("orders-1.db", 1)] };
 
-        Assert.Equal("1 problem found: 2 leaked transactions", Verdict.Of(report));
+        Assert.Equal("2 problems found: 2 leaked transactions", Verdict.Of(report));
     }
 }
