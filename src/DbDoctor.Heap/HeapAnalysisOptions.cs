@@ -17,6 +17,13 @@ public sealed record HeapAnalysisOptions
     /// </summary>
     public string? SymbolCachePath { get; init; }
 
+    /// <summary>
+    /// Local directories where the runtime's data access library of a dump analysed away from where it was written may be
+    /// (`--symbols DIR`, DBDOCTOR_SYMBOL_PATH): plain folders of runtime files or symbol stores. Searched after the runtime's
+    /// own folder recorded in the dump, before the public symbol server.
+    /// </summary>
+    public IReadOnlyList<string> SymbolDirectories { get; init; } = [];
+
     /// <summary>The drivers whose heap knowledge is applied; unknown drivers get the generic fallback.</summary>
     public DriverCatalog Drivers { get; init; } = DriverCatalog.Default;
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DbDoctor.Drivers;
 using DbDoctor.Heap.Facts;
 using DbDoctor.Heap.Input;
+using DbDoctor.Heap.Symbols;
 using DbDoctor.Heap.Traversal;
 using DbDoctor.Model;
 using DbDoctor.Model.Facts;
@@ -25,8 +26,9 @@ public static class HeapAnalyzer
             using var dataTarget = OpenDump(dumpPath, symbolCache);
             var clr = dataTarget.ClrVersions.FirstOrDefault()
                 ?? throw new DbDoctorInputException($"'{dumpPath}' is not a dump of a .NET process: it contains no CLR runtime.");
-            using var runtime = CreateRuntime(clr, dumpPath);
-            var target = new TargetInfo { Kind = "dump", Path = Path.GetFullPath(dumpPath), RuntimeVersion = RuntimeVersion(dataTarget, clr) };
+            var runtimeVersion = RuntimeVersion(dataTarget, clr);
+            using var runtime = DacLocator.CreateRuntime(clr, dumpPath, options.SymbolDirectories, symbolCache, runtimeVersion, CoreLibFileVersion(dataTarget)?.ToString());
+            var target = new TargetInfo { Kind = "dump", Path = Path.GetFullPath(dumpPath), RuntimeVersion = runtimeVersion };
             return Analyze(runtime, target, options, progress);
         }
         finally
@@ -48,18 +50,6 @@ public static class HeapAnalyzer
         {
             // The container's structure was checked (DumpFileCheck): what ClrMD still refuses is corrupt content.
             throw new DbDoctorInputException($"'{dumpPath}' is a corrupt dump: its memory and module lists could not be read ({e.GetType().Name}).", e);
-        }
-    }
-
-    private static ClrRuntime CreateRuntime(ClrInfo clr, string dumpPath)
-    {
-        try
-        {
-            return clr.CreateRuntime();
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new DbDoctorInputException($"The .NET runtime in '{dumpPath}' cannot be read (its data access library could not be loaded: {e.Message}).", e);
         }
     }
 
@@ -193,21 +183,26 @@ public static class HeapAnalyzer
             return fromFolder.ToString();
         }
 
-        var coreLibs = dataTarget.EnumerateModules()
-            .Where(m => Path.GetFileName(m.FileName) == RuntimeVersionText.CoreLibFileName)
-            .ToList();
-        if (coreLibs.Select(m => RuntimeVersionText.ProductVersionOfFile(m.FileName)).FirstOrDefault(v => v is not null) is { } product)
+        var coreLib = dataTarget.EnumerateModules().FirstOrDefault(m => Path.GetFileName(m.FileName) == RuntimeVersionText.CoreLibFileName);
+        if (coreLib is not null && RuntimeVersionText.ProductVersionOfFile(coreLib.FileName) is { } product)
         {
             return product;
         }
 
-        if (coreLibs.Select(m => m.Version).FirstOrDefault(v => v.Major != 0) is { } fileVersion)
+        if (CoreLibFileVersion(dataTarget) is { } fileVersion)
         {
             return RuntimeVersionText.FromFileVersion(fileVersion);
         }
 
         return clr.Version.Major != 0 ? RuntimeVersionText.FromFileVersion(clr.Version) : null;
     }
+
+    /// <summary>CoreLib's file version as the dump holds it (8.0.3126.42015): the runtime build's file version.</summary>
+    private static Version? CoreLibFileVersion(DataTarget dataTarget) =>
+        dataTarget.EnumerateModules()
+            .Where(m => Path.GetFileName(m.FileName) == RuntimeVersionText.CoreLibFileName && m.Version.Major != 0)
+            .Select(m => m.Version)
+            .FirstOrDefault();
 
     /// <summary>
     /// The heap knowledge of each registered driver's family for the version loaded in the target, with the family it
@@ -258,67 +253,5 @@ public static class HeapAnalyzer
         }
 
         return result;
-    }
-}
-
-/// <summary>The versions of the assemblies loaded in the dump's runtime, by file name.</summary>
-internal sealed class ModuleVersions
-{
-    private readonly List<string> _modulePaths;
-    private readonly Dictionary<string, Version> _versionsInDump = new(StringComparer.Ordinal);
-
-    public ModuleVersions(ClrRuntime runtime)
-    {
-        _modulePaths = runtime.EnumerateModules().Select(m => m.Name).OfType<string>().Distinct().ToList();
-        foreach (var module in runtime.DataTarget.EnumerateModules())
-        {
-            if (module.Version.Major != 0 || !_versionsInDump.ContainsKey(module.FileName))
-            {
-                _versionsInDump[module.FileName] = module.Version;
-            }
-        }
-    }
-
-    public bool IsLoaded(string assemblyFileName) => PathOf(assemblyFileName) is not null;
-
-    public string? VersionOf(string assemblyFileName) => PathOf(assemblyFileName) is { } path ? AssemblyVersion(path, _versionsInDump) : null;
-
-    /// <summary>
-    /// The version the driver's package is known by (its ProductVersion, e.g. "2.1.4"), read from the assembly file when
-    /// it is where it was loaded from; else the version in the dump, which is the file version (e.g. "2.0.20168.4").
-    /// </summary>
-    public string? ProductVersionOf(string assemblyFileName)
-    {
-        if (PathOf(assemblyFileName) is not { } path)
-        {
-            return null;
-        }
-
-        var product = File.Exists(path) ? FileVersionInfo.GetVersionInfo(path).ProductVersion?.Split('+')[0] : null;
-        return string.IsNullOrEmpty(product) ? AssemblyVersion(path, _versionsInDump) : product;
-    }
-
-    private string? PathOf(string assemblyFileName) =>
-        _modulePaths.FirstOrDefault(p => string.Equals(Path.GetFileName(p), assemblyFileName, StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>
-    /// A managed assembly's version, from the image in the dump when ClrMD can read it, else from the assembly file
-    /// at the path it was loaded from (present when the dump is analysed where it was written).
-    /// </summary>
-    private static string? AssemblyVersion(string path, Dictionary<string, Version> versionsInDump)
-    {
-        if (versionsInDump.TryGetValue(path, out var version) && version.Major != 0)
-        {
-            return version.ToString();
-        }
-
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        var info = FileVersionInfo.GetVersionInfo(path);
-        var product = info.ProductVersion?.Split('+')[0];
-        return string.IsNullOrEmpty(product) ? info.FileVersion : product;
     }
 }

@@ -8,7 +8,10 @@ namespace DbDoctor.Heap.Isolation;
 /// </summary>
 public static class HeapWorker
 {
-    public static int Run(string dumpPath, string symbolCache, int maxSqlLength)
+    /// <summary>The worker's option naming one directory of <see cref="HeapAnalysisOptions.SymbolDirectories"/> (repeated).</summary>
+    public const string SymbolsOption = "--symbols";
+
+    public static int Run(string dumpPath, string symbolCache, int maxSqlLength, IReadOnlyList<string> symbolDirectories)
     {
         // Only the protocol may reach standard output: whatever else prints goes nowhere.
         var protocol = Console.Out;
@@ -17,7 +20,7 @@ public static class HeapWorker
         WorkerMessage answer;
         try
         {
-            var options = new HeapAnalysisOptions { MaxSqlLength = maxSqlLength, SymbolCachePath = symbolCache };
+            var options = new HeapAnalysisOptions { MaxSqlLength = maxSqlLength, SymbolCachePath = symbolCache, SymbolDirectories = symbolDirectories };
             answer = new WorkerMessage { Kind = WorkerMessage.FactsKind, Facts = HeapAnalyzer.AnalyzeDump(dumpPath, options, progress) };
         }
 #pragma warning disable CA1031 // Every failure becomes an answer to the parent, classified as bad input or a bug.

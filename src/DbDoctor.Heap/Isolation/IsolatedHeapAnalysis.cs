@@ -55,6 +55,12 @@ public static class IsolatedHeapAnalysis
         start.ArgumentList.Add(dumpPath);
         start.ArgumentList.Add(Path.Combine(scratch, "symbols"));
         start.ArgumentList.Add(options.MaxSqlLength.ToString(CultureInfo.InvariantCulture));
+        foreach (var directory in options.SymbolDirectories)
+        {
+            start.ArgumentList.Add(HeapWorker.SymbolsOption);
+            start.ArgumentList.Add(directory);
+        }
+
         // A stack overflow or crash of the worker must not write a core file of dbdoctor next to the user's dump.
         start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
         // Nor may a killed worker (timeout, Ctrl+C) leave its diagnostic socket and debugger pipes in TMPDIR: it needs neither.

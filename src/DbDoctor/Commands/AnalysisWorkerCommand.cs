@@ -13,11 +13,13 @@ public static class AnalysisWorkerCommand
         var dump = new Argument<string>("dump-file");
         var symbols = new Argument<string>("symbol-cache");
         var maxSql = new Argument<int>("max-sql");
+        var symbolDirectories = new Option<string[]>(HeapWorker.SymbolsOption) { Arity = ArgumentArity.ZeroOrMore };
         var command = new Command(Name, "Internal: analyse one dump and answer on stdout.") { Hidden = true };
         command.Arguments.Add(dump);
         command.Arguments.Add(symbols);
         command.Arguments.Add(maxSql);
-        command.SetAction(parse => HeapWorker.Run(parse.GetValue(dump)!, parse.GetValue(symbols)!, parse.GetValue(maxSql)));
+        command.Options.Add(symbolDirectories);
+        command.SetAction(parse => HeapWorker.Run(parse.GetValue(dump)!, parse.GetValue(symbols)!, parse.GetValue(maxSql), parse.GetValue(symbolDirectories) ?? []));
         return command;
     }
 }
