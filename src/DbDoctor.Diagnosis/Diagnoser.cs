@@ -28,6 +28,7 @@ public static class Diagnoser
                     Pools = context.Series,
                     Exceptions = t.Exceptions,
                     RuntimeCounters = t.RuntimeCounters,
+                    Trace = t.Trace is { } trace ? TraceSummary(trace, findings) : null,
                 }
                 : null,
             Snapshot = input.Heap is { } heap
@@ -58,6 +59,19 @@ public static class Diagnoser
             .ThenBy(f => f.Pool ?? "", StringComparer.Ordinal)
             .ThenBy(f => f.Title, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>Operations traced, and the connections of leak and held findings whose origin is known or not.</summary>
+    private static TraceReport TraceSummary(TraceFacts trace, IReadOnlyList<Finding> findings)
+    {
+        var traced = findings.Where(f => f.Origins is not null).ToList();
+        var attributed = traced.Sum(f => f.Origins!.Sum(g => g.Count));
+        return new TraceReport
+        {
+            Operations = trace.OperationsTraced,
+            Attributed = attributed,
+            Unattributed = traced.Sum(f => f.Count) - attributed,
+        };
     }
 
     private static PoolReport ToPoolReport(DiagnosisContext context, PoolFact pool)
@@ -96,6 +110,14 @@ public static class Diagnoser
 
         warnings.AddRange(input.Heap?.Warnings ?? []);
         warnings.AddRange(input.Telemetry?.Warnings ?? []);
+        if (input.Telemetry?.Trace is { } trace)
+        {
+            warnings.AddRange(trace.Warnings);
+            if (trace.EventsLost > 0)
+            {
+                warnings.Add($"The trace session lost {trace.EventsLost} events (the target's trace buffer overflowed): some origins may be missing.");
+            }
+        }
         if (input.Telemetry is { TargetExited: true } telemetry)
         {
             // WindowSeconds is what was collected, not what was asked for: say when the target left, not how long the window was.

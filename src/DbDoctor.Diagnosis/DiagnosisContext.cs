@@ -1,3 +1,4 @@
+using DbDoctor.Diagnosis.Origins;
 using DbDoctor.Diagnosis.Telemetry;
 using DbDoctor.Drivers;
 using DbDoctor.Model;
@@ -52,6 +53,7 @@ public sealed class DiagnosisContext
         Series = rawSeries.Select(s => anchored[s]).ToList();
 
         _leakRates = Series.ToDictionary(s => s, s => LeakRateEstimator.Estimate(s, Options));
+        Origins = OriginAttribution.For(Telemetry?.Trace, Drivers);
     }
 
     public DiagnosisInput Input { get; }
@@ -62,6 +64,9 @@ public sealed class DiagnosisContext
     public IReadOnlyList<PoolFact> Pools { get; }
     public IReadOnlyList<ConnectionFact> Connections { get; }
     public IReadOnlyList<PoolSeries> Series { get; }
+
+    /// <summary>The traced operations joined to connections (<c>attach --trace</c>); null when not traced.</summary>
+    public OriginAttribution? Origins { get; }
 
     /// <summary>The profile of the driver a fact names (the generic ADO.NET profile for an unknown driver).</summary>
     public DriverProfile ProfileOf(string? driver) => Drivers.Resolve(driver);

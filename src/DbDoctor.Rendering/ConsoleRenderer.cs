@@ -108,6 +108,11 @@ public sealed class ConsoleRenderer : ReportRenderer
                 {
                     Hanging(console, "now: ", string.Join(" <- ", o.HolderStack.Take(HolderFramesShown).Select(WithoutParameters)), 6, new Style(decoration: Decoration.Dim));
                 }
+
+                if (o.Origin is { } origin)
+                {
+                    Hanging(console, "origin: ", OriginText.Of(origin), 6, new Style(decoration: Decoration.Dim));
+                }
             }
         }
     }
@@ -179,6 +184,11 @@ public sealed class ConsoleRenderer : ReportRenderer
         if (telemetry.Pools.Count == 0 && telemetry.Exceptions.Count == 0)
         {
             Indented(console, "No pool counters or exceptions were reported during the window.", 2, Style.Plain);
+        }
+
+        if (telemetry.Trace is { } trace)
+        {
+            Indented(console, OriginText.Summary(trace), 2, Style.Plain);
         }
     }
 

@@ -64,6 +64,11 @@ public sealed class MarkdownRenderer : ReportRenderer
                 md.AppendLine(CultureInfo.InvariantCulture, $"- `{Code(e.Type)}` ×{e.Count} ({e.Events} events): {Inline(e.Message)}");
             }
 
+            if (telemetry.Trace is { } trace)
+            {
+                md.AppendLine("- " + Inline(OriginText.Summary(trace)));
+            }
+
             md.AppendLine();
         }
 
@@ -97,7 +102,17 @@ public sealed class MarkdownRenderer : ReportRenderer
         }
 
         md.AppendLine("**Advice:** " + Inline(f.Advice)).AppendLine();
-        if (f.Objects.Count > 0)
+        if (f.Objects.Count > 0 && f.Objects.Any(o => o.Origin is not null))
+        {
+            // Traced (attach --trace): where each connection's use began.
+            Table(md, ["Type", "Address", "State", "Server pid", "Holder", "Root path", "SQL", "Origin"],
+                f.Objects.Select(o => new[]
+                {
+                    o.Type, o.Address, o.State ?? "", Number(o.ServerPid), HolderCell(o), string.Join(" → ", o.RootPath), o.Sql ?? "",
+                    o.Origin is null ? "" : OriginText.Of(o.Origin),
+                }));
+        }
+        else if (f.Objects.Count > 0)
         {
             Table(md, ["Type", "Address", "State", "Server pid", "Holder", "Root path", "SQL"],
                 f.Objects.Select(o => new[]

@@ -42,7 +42,16 @@ public static partial class Redaction
                     State = OptionalText(o.State),
                     RootPath = o.RootPath.Select(Text).ToList(),
                     HolderStack = o.HolderStack.Select(Text).ToList(),
+                    Origin = o.Origin is { } origin
+                        ? origin with
+                        {
+                            Sql = OptionalText(origin.Sql),
+                            Frames = origin.Frames.Select(Text).ToList(),
+                            Stack = origin.Stack.Select(Text).ToList(),
+                        }
+                        : null,
                 }).ToList(),
+                Origins = f.Origins?.Select(g => g with { Frames = g.Frames.Select(Text).ToList() }).ToList(),
             }).ToList(),
             Telemetry = report.Telemetry is { } t
                 ? t with

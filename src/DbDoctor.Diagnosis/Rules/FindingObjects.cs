@@ -1,3 +1,4 @@
+using DbDoctor.Diagnosis.Origins;
 using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
 
@@ -17,6 +18,18 @@ internal static class FindingObjects
             ServerPid = c.ServerPid,
             HolderStack = c.HolderStack,
         };
+
+    /// <summary>
+    /// The listed objects of a finding about connections, in address order; when traced, those whose origin is known
+    /// first, each with its origin.
+    /// </summary>
+    public static IReadOnlyList<FindingObject> Listed(IReadOnlyList<ConnectionFact> connections, FindingOrigins? origins, int max)
+    {
+        var ordered = origins is null ? connections : connections.OrderBy(c => origins.ByAddress.ContainsKey(c.Address) ? 0 : 1).ToList();
+        return ordered.Take(max)
+            .Select(c => Of(c) with { Origin = origins?.ByAddress.GetValueOrDefault(c.Address) })
+            .ToList();
+    }
 
     public static FindingObject Of(PoolFact p, string state) => Of(p.TypeName, p.Address, p.Holder, p.RootPath, state);
 

@@ -51,6 +51,9 @@ public sealed class HeldConnectionRule : IRule
                 evidence.Add("Live counters: " + line);
             }
 
+            var origins = context.Origins?.Attribute(connections, "held connection", max);
+            evidence.AddRange(origins?.Evidence ?? []);
+
             // The title names at most two holders to stay one line; the evidence line above lists them up to the setting.
             var holderSummary = Text.List(holders.Distinct(StringComparer.Ordinal), 2);
             yield return new Finding
@@ -63,8 +66,9 @@ public sealed class HeldConnectionRule : IRule
                         (inTransaction.Count > 0 ? $", {inTransaction.Count} in an open transaction" : ""),
                 Evidence = evidence,
                 Advice = context.ProfileOf(group.Key.Driver).Words.HeldConnectionAdvice(),
-                Objects = connections.Take(context.Options.MaxObjectsPerFinding).Select(FindingObjects.Of).ToList(),
+                Objects = FindingObjects.Listed(connections, origins, context.Options.MaxObjectsPerFinding),
                 Pool = pool is null ? null : poolName,
+                Origins = origins?.Groups,
             };
         }
     }

@@ -31,6 +31,8 @@ internal static class OrphanedConnectionFindings
             var poolName = DiagnosisContext.DisplayName(pool);
             var evidence = new List<string> { firstEvidence(connections.Count, poolName) };
             evidence.AddRange(CommonEvidence(context, connections, pool, kind));
+            var origins = context.Origins?.Attribute(connections, kind.Replace('-', ' '), context.Options.MaxValuesPerEvidenceLine);
+            evidence.AddRange(origins?.Evidence ?? []);
 
             yield return new Finding
             {
@@ -41,8 +43,9 @@ internal static class OrphanedConnectionFindings
                 Title = title(connections.Count, poolName),
                 Evidence = evidence,
                 Advice = advice(context.ProfileOf(group.Key.Driver).Words),
-                Objects = connections.Take(context.Options.MaxObjectsPerFinding).Select(FindingObjects.Of).ToList(),
+                Objects = FindingObjects.Listed(connections, origins, context.Options.MaxObjectsPerFinding),
                 Pool = pool is null ? null : poolName,
+                Origins = origins?.Groups,
             };
         }
     }

@@ -33,5 +33,15 @@ internal static class MySqlConnectorProfile
         Words = new MySqlConnectorWords(),
         Errors = new MySqlConnectorErrors(),
         Server = new MySqlConnectorServerProbe(),
+        Activities = new DriverActivities
+        {
+            // db.connection_id is the server's thread id (CONNECTION_ID()); "Open" is every MySqlConnection.Open, pooled or not.
+            Source = "MySqlConnector",
+            ServerPidTags = ["db.connection_id", "db.mysql.connection_id"],
+            SqlTags = ["db.query.text", "db.statement"],
+            OpenNames = ["Open"],
+            BeginTransactionNames = ["Begin Transaction", "BeginTransaction"],
+            OpenIsCheckout = true,
+        },
     };
 }

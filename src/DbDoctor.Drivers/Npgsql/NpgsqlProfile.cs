@@ -31,5 +31,15 @@ internal static class NpgsqlProfile
         Words = new NpgsqlWords(),
         Errors = new NpgsqlErrors(),
         Server = new NpgsqlServerProbe(),
+        Activities = new DriverActivities
+        {
+            // Npgsql 10 tags its command and connect activities when they stop (the start carries no tags).
+            Source = "Npgsql",
+            ServerPidTags = ["db.npgsql.connection_id", "db.connection_id"],
+            SqlTags = ["db.query.text", "db.statement"],
+            // "CONNECT <database>": a new physical connection, not a checkout from the pool.
+            OpenNames = ["CONNECT"],
+            OpenIsCheckout = false,
+        },
     };
 }

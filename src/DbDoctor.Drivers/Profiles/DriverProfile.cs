@@ -38,6 +38,9 @@ public sealed class DriverProfile
     /// <summary>How to ask the driver's server its idle-session timeouts (`--server`); null when DbDoctor cannot.</summary>
     public ServerProbe? Server { get; init; }
 
+    /// <summary>The driver's <c>ActivitySource</c> (<c>attach --trace</c>); null when the driver publishes no activities.</summary>
+    public DriverActivities? Activities { get; init; }
+
     /// <summary>
     /// The family for the target's driver version: the one that covers it, else the nearest (the newest for a newer
     /// version, the oldest for an older one) with a warning that the knowledge was not verified for it. Null without families.

@@ -17,6 +17,9 @@ public sealed record TelemetryFacts
     /// <summary>True when the target exited before the window ended.</summary>
     public bool TargetExited { get; init; }
 
+    /// <summary>The drivers' activities with their call stacks (<c>attach --trace</c>); null when not traced.</summary>
+    public TraceFacts? Trace { get; init; }
+
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 

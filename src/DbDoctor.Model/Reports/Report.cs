@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DbDoctor.Model.Facts;
 
 namespace DbDoctor.Model.Reports;
@@ -95,6 +96,38 @@ public sealed record Finding
 
     /// <summary>Name of the pool the finding is about, when it is about one.</summary>
     public string? Pool { get; init; }
+
+    /// <summary>
+    /// <c>attach --trace</c>: the objects grouped by the application frames of the operation that began them, largest
+    /// first. Absent when the report was not traced or the finding is not about connections.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<OriginGroup>? Origins { get; init; }
+}
+
+/// <summary>Objects of one finding that began in the same application code.</summary>
+public sealed record OriginGroup
+{
+    /// <summary>Application frames, innermost first (empty: the operation's stack showed no application frame).</summary>
+    public IReadOnlyList<string> Frames { get; init; } = [];
+    public required int Count { get; init; }
+}
+
+/// <summary>The traced operation that began a connection's checkout or transaction (<c>attach --trace</c>).</summary>
+public sealed record OriginReport
+{
+    /// <summary>One of <see cref="TracedOperations"/>: open, begin-transaction, execute-reader, execute.</summary>
+    public required string Operation { get; init; }
+
+    /// <summary>UTC, ISO 8601.</summary>
+    public required string Time { get; init; }
+    public string? Sql { get; init; }
+
+    /// <summary>Application frames, innermost first ("Shop.Billing.Charge in Billing.cs:42" where PDBs were found).</summary>
+    public IReadOnlyList<string> Frames { get; init; } = [];
+
+    /// <summary>The whole stack, innermost first, driver, runtime and framework frames included.</summary>
+    public IReadOnlyList<string> Stack { get; init; } = [];
 }
 
 public sealed record FindingObject
@@ -111,6 +144,10 @@ public sealed record FindingObject
     public string? Sql { get; init; }
     public int? ServerPid { get; init; }
     public string? State { get; init; }
+
+    /// <summary><c>attach --trace</c>: the operation that began this connection's checkout or transaction; absent when unknown.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public OriginReport? Origin { get; init; }
 }
 
 public static class FindingKinds
@@ -167,4 +204,20 @@ public sealed record TelemetryReport
     public IReadOnlyList<PoolSeries> Pools { get; init; } = [];
     public IReadOnlyList<ExceptionGroup> Exceptions { get; init; } = [];
     public IReadOnlyDictionary<string, double> RuntimeCounters { get; init; } = new Dictionary<string, double>();
+
+    /// <summary><c>attach --trace</c>: how many operations were traced and how many leaked/held objects got an origin.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TraceReport? Trace { get; init; }
+}
+
+public sealed record TraceReport
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Driver operations traced during the window.</summary>
+    public int Operations { get; init; }
+
+    /// <summary>Listed objects of leak and held findings whose origin is known, and those whose origin is not.</summary>
+    public int Attributed { get; init; }
+    public int Unattributed { get; init; }
 }

@@ -164,10 +164,23 @@ public sealed class HtmlRenderer : ReportRenderer
 
         var shown = f.Objects.Take(ObjectsPerFinding).ToList();
         html.Append("<details><summary>").Append(Html.Text($"Objects ({shown.Count} of {f.Objects.Count} listed)")).Append("</summary>\n");
-        Table(html, ["Type", "Address", "State", "Server pid", "Holder", "SQL", "Root path"], shown.Select(o => new[]
+        if (shown.Any(o => o.Origin is not null))
         {
-            o.Type, o.Address, o.State ?? "", Html.Number(o.ServerPid), o.Holder ?? "", o.Sql ?? "", string.Join(" → ", o.RootPath),
-        }));
+            // Traced (attach --trace): where each connection's use began.
+            Table(html, ["Type", "Address", "State", "Server pid", "Holder", "SQL", "Root path", "Origin"], shown.Select(o => new[]
+            {
+                o.Type, o.Address, o.State ?? "", Html.Number(o.ServerPid), o.Holder ?? "", o.Sql ?? "", string.Join(" → ", o.RootPath),
+                o.Origin is null ? "" : OriginText.Of(o.Origin),
+            }));
+        }
+        else
+        {
+            Table(html, ["Type", "Address", "State", "Server pid", "Holder", "SQL", "Root path"], shown.Select(o => new[]
+            {
+                o.Type, o.Address, o.State ?? "", Html.Number(o.ServerPid), o.Holder ?? "", o.Sql ?? "", string.Join(" → ", o.RootPath),
+            }));
+        }
+
         html.Append("</details>\n");
     }
 
@@ -217,6 +230,11 @@ public sealed class HtmlRenderer : ReportRenderer
         if (telemetry.Pools.Count == 0 && telemetry.Exceptions.Count == 0)
         {
             html.Append("<p>No pool counters or exceptions were reported during the window.</p>\n");
+        }
+
+        if (telemetry.Trace is { } trace)
+        {
+            html.Append("<p>").Append(Html.Text(OriginText.Summary(trace))).Append("</p>\n");
         }
 
         html.Append("</section>\n");

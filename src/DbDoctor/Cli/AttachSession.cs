@@ -7,6 +7,7 @@ using DbDoctor.Model.Facts;
 using DbDoctor.Model.Reports;
 using DbDoctor.Telemetry;
 using DbDoctor.Telemetry.Sockets;
+using DbDoctor.Telemetry.Tracing;
 
 namespace DbDoctor.Cli;
 
@@ -19,6 +20,9 @@ public sealed record AttachSettings
     public int MaxSqlLength { get; init; } = 200;
     public TimeSpan? ServerIdleTimeout { get; init; }
     public string? ServerConnectionString { get; init; }
+
+    /// <summary>--trace: record the drivers' activities with their call stacks, to name each leak's origin.</summary>
+    public bool Trace { get; init; }
 }
 
 /// <summary>
@@ -30,13 +34,17 @@ public static class AttachSession
     public static async Task<Report> RunAsync(AttachSettings settings, CancellationToken ct)
     {
         var status = new LiveStatus();
+        // Started before the telemetry window so the whole window is traced; stopped right after the heap snapshot.
+        await using var tracer = settings.Trace && !settings.NoHeap
+            ? await OperationTracer.StartAsync(settings.Pid, DriverCatalog.Default, ct).ConfigureAwait(false)
+            : null;
         // Sampled through the whole window: TIME-WAIT sockets belong to no process, so only a watch ties them to the target.
         await using var watch = SocketWatch.Start(settings.Pid);
         var telemetry = await TelemetryCollector.CollectAsync(
             settings.Pid, new TelemetryOptions { Duration = settings.Duration }, status, ct).ConfigureAwait(false);
         status.Done();
         ct.ThrowIfCancellationRequested();
-        return await DiagnoseAsync(settings, telemetry, watch, ct).ConfigureAwait(false);
+        return await DiagnoseAsync(settings, telemetry, watch, ct, tracer).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -44,7 +52,8 @@ public static class AttachSession
     /// the sockets <paramref name="watch"/> saw (none without one), and the diagnosis of everything together.
     /// <c>watch</c> calls this when a trigger fires, with the telemetry heard so far.
     /// </summary>
-    public static async Task<Report> DiagnoseAsync(AttachSettings settings, TelemetryFacts telemetry, SocketWatch? watch, CancellationToken ct)
+    public static async Task<Report> DiagnoseAsync(
+        AttachSettings settings, TelemetryFacts telemetry, SocketWatch? watch, CancellationToken ct, OperationTracer? tracer = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(telemetry);
@@ -58,6 +67,10 @@ public static class AttachSession
         if (settings.NoHeap)
         {
             warnings.Add("No heap snapshot was taken (--no-heap): the findings come from the live telemetry alone, and the target was never paused.");
+            if (settings.Trace)
+            {
+                warnings.Add("--trace was ignored: origins are joined to the heap's connections, and --no-heap takes no snapshot.");
+            }
         }
 
         HeapFacts? heap = null;
@@ -68,8 +81,15 @@ public static class AttachSession
         {
             var progress = new StderrProgress();
             progress.Report("writing a heap snapshot (the target pauses while the runtime writes it)...");
+            var snapshotAt = DateTimeOffset.UtcNow;
             // Ctrl+C here: the snapshot and the analysis end cancelled, and leaving this scope removes the dump.
             using var snapshot = await HeapSnapshotter.WriteAsync(settings.Pid, settings.KeepDumpPath, ct).ConfigureAwait(false);
+            if (tracer is not null)
+            {
+                // Stopped only now: a connection checked out just before the snapshot still has its origin.
+                telemetry = telemetry with { Trace = await tracer.StopAsync().ConfigureAwait(false) with { SnapshotAt = snapshotAt } };
+            }
+
             pauseSeconds = snapshot.TargetPause.TotalSeconds;
             pauseIsUpperBound = !snapshot.PauseMeasured;
             progress.Report($"snapshot written; target paused {pauseSeconds:0.00} s; analysing...");

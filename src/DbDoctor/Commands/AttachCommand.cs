@@ -17,6 +17,7 @@ public static class AttachCommand
         var keepDump = new Option<FileInfo?>("--keep-dump") { HelpName = "path", Description = "Keep the heap snapshot at this path instead of deleting it." };
         var serverIdle = DurationOption.Create("--server-idle-timeout", "After how long idle the server (or a proxy) closes sessions, e.g. 60s: checks pools for stale connections.", null, TimeSpan.FromSeconds(1));
         var server = new Option<string?>("--server") { HelpName = "connection-string", Description = "A connection string (never printed) to ask the target's database server its view: PostgreSQL's idle_session_timeout and the pg_stat_activity rows of the heap's backend pids; MySQL/MariaDB's wait_timeout/interactive_timeout and the information_schema.processlist and innodb_trx rows of the heap's thread ids." };
+        var trace = new Option<bool>("--trace") { Description = "Also record the drivers' own activities (opens, commands) with their call stacks while the window runs, to name the application code each leaked or held connection came from. Costs the target throughput while it runs." };
         var output = new OutputOptions();
 
         var command = new Command("attach", "Listen to a running process's pool telemetry, snapshot its heap, and diagnose both together.");
@@ -26,6 +27,7 @@ public static class AttachCommand
         command.Options.Add(keepDump);
         command.Options.Add(serverIdle);
         command.Options.Add(server);
+        command.Options.Add(trace);
         output.AddTo(command);
 
         command.SetAction((parse, ct) => CommandGuard.RunAsync(async token =>
@@ -39,6 +41,7 @@ public static class AttachCommand
                 MaxSqlLength = parse.GetValue(output.MaxSql),
                 ServerIdleTimeout = parse.GetValue(serverIdle),
                 ServerConnectionString = parse.GetValue(server),
+                Trace = parse.GetValue(trace),
             };
             var report = await AttachSession.RunAsync(settings, token).ConfigureAwait(false);
             return await ReportOutput.WriteAsync(report, parse.GetValue(output.Format)!, parse.GetValue(output.Output)).ConfigureAwait(false);
