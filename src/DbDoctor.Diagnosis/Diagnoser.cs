@@ -68,11 +68,16 @@ public static class Diagnoser
         var attributed = traced.Sum(f => f.Origins!.Sum(g => g.Count));
         return new TraceReport
         {
+            StartedAt = Iso(trace.StartedAt),
+            SnapshotAt = trace.SnapshotAt is { } snapshotAt ? Iso(snapshotAt) : null,
             Operations = trace.OperationsTraced,
             Attributed = attributed,
             Unattributed = traced.Sum(f => f.Count) - attributed,
         };
     }
+
+    private static string Iso(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static PoolReport ToPoolReport(DiagnosisContext context, PoolFact pool)
     {

@@ -26,7 +26,7 @@ public sealed class OriginAttribution
     {
         _trace = trace;
         _drivers = drivers;
-        // Operations that started after the snapshot began cannot explain what the snapshot shows.
+        // Operations that started after the snapshot was written cannot explain what the snapshot shows.
         var cut = trace.SnapshotAt ?? trace.StoppedAt ?? DateTimeOffset.MaxValue;
         _bySession = trace.Operations
             .Where(o => o.ServerPid is not null && o.Time <= cut)

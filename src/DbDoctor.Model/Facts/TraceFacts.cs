@@ -12,7 +12,10 @@ public sealed record TraceFacts
     /// <summary>When tracing stopped (UTC), just after the heap snapshot was written.</summary>
     public DateTimeOffset? StoppedAt { get; init; }
 
-    /// <summary>When the heap snapshot began (UTC): operations that started later cannot explain what the snapshot shows.</summary>
+    /// <summary>
+    /// When the heap snapshot had been written (UTC; the target is paused while it is written): operations that started
+    /// later cannot explain what the snapshot shows.
+    /// </summary>
     public DateTimeOffset? SnapshotAt { get; init; }
 
     /// <summary>Drivers whose activities were listened to (a connection of any other driver can have no traced origin).</summary>

@@ -214,6 +214,12 @@ public sealed record TraceReport
 {
     public bool Enabled { get; init; } = true;
 
+    /// <summary>When tracing began delivering events (UTC, ISO 8601): what began earlier has no origin.</summary>
+    public string? StartedAt { get; init; }
+
+    /// <summary>When the heap snapshot had been written (UTC): operations after it are not joined to the snapshot's objects.</summary>
+    public string? SnapshotAt { get; init; }
+
     /// <summary>Driver operations traced during the window.</summary>
     public int Operations { get; init; }
 

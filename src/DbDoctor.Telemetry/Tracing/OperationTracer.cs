@@ -79,13 +79,14 @@ public sealed class OperationTracer : IAsyncDisposable
             throw new DbDoctorInputException($"The runtime of process {pid} refused the trace session: {e.Message}", e);
         }
 
+        // The runtime records from the moment the session exists; the rundown below only names methods.
+        var startedAt = DateTimeOffset.UtcNow;
         TraceLogEventSource? source = null;
         try
         {
             // The rundown is a short extra session that names every method already compiled; later ones come as JIT events.
             source = await Task.Run(() => TraceLog.CreateFromEventPipeSession(session, TraceLog.EventPipeRundownConfiguration.Enable(client)), ct)
                 .ConfigureAwait(false);
-            var startedAt = DateTimeOffset.UtcNow;
             source.AllEvents += data => OnEvent(data, recorder, resolver);
             var processing = Task.Run(source.Process, CancellationToken.None);
             return new OperationTracer(session, source, recorder, processing, startedAt);

@@ -81,12 +81,12 @@ public static class AttachSession
         {
             var progress = new StderrProgress();
             progress.Report("writing a heap snapshot (the target pauses while the runtime writes it)...");
-            var snapshotAt = DateTimeOffset.UtcNow;
             // Ctrl+C here: the snapshot and the analysis end cancelled, and leaving this scope removes the dump.
             using var snapshot = await HeapSnapshotter.WriteAsync(settings.Pid, settings.KeepDumpPath, ct).ConfigureAwait(false);
             if (tracer is not null)
             {
                 // Stopped only now: a connection checked out just before the snapshot still has its origin.
+                var snapshotAt = DateTimeOffset.UtcNow;
                 telemetry = telemetry with { Trace = await tracer.StopAsync().ConfigureAwait(false) with { SnapshotAt = snapshotAt } };
             }
 

@@ -79,11 +79,11 @@ public sealed class OriginAttributionTests
         Assert.Equal("INSERT INTO orders VALUES (2)", finding.Objects[1].Origin!.Sql);
         Assert.Null(finding.Objects[2].Origin);
 
-        Assert.Equal(new TraceReport { Operations = 5, Attributed = 2, Unattributed = 1 }, report.Telemetry!.Trace);
+        Assert.Equal(new TraceReport { StartedAt = "2026-12-07T16:00:00.000Z", SnapshotAt = "2026-12-07T16:00:20.000Z", Operations = 5, Attributed = 2, Unattributed = 1 }, report.Telemetry!.Trace);
     }
 
     [Fact]
-    public void Operations_after_the_snapshot_began_explain_nothing()
+    public void Operations_after_the_snapshot_was_written_explain_nothing()
     {
         var heap = Heap([NpgsqlPool(Pool, busy: 1)], [Connector(0x10, Pool, transaction: true, serverPid: 4001)]);
         var telemetry = Traced(Op(4001, 3, ChargeStack), Op(4001, 25, WorkerStack));
@@ -177,7 +177,7 @@ public sealed class OriginAttributionTests
             var origin = finding.GetProperty("objects")[0].GetProperty("origin");
             Assert.Equal(["operation", "time", "sql", "frames", "stack"], origin.EnumerateObject().Select(p => p.Name));
             var trace = document.RootElement.GetProperty("telemetry").GetProperty("trace");
-            Assert.Equal(["enabled", "operations", "attributed", "unattributed"], trace.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["enabled", "startedAt", "snapshotAt", "operations", "attributed", "unattributed"], trace.EnumerateObject().Select(p => p.Name));
         }
 
         foreach (var text in new[] { json, new ConsoleRenderer().Render(report), new MarkdownRenderer().Render(report), new HtmlRenderer().Render(report) })
