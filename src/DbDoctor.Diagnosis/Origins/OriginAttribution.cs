@@ -120,17 +120,44 @@ public sealed class OriginAttribution
     public static OriginReport ToReport(TracedOperation operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
+        var hints = HintsOf(operation.Frames);
         return new OriginReport
         {
             Operation = operation.Operation,
             Time = operation.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             Sql = operation.Sql is null ? null : Text.OneLine(operation.Sql),
-            Frames = operation.Frames.Where(f => f.Owner == FrameOwners.Application).Select(Display).ToList(),
-            Stack = operation.Frames.Select(Display).ToList(),
+            Frames = operation.Frames.Where(f => f.Owner == FrameOwners.Application).Select(f => Display(f, hints)).ToList(),
+            Stack = operation.Frames.Select(f => Display(f, hints)).ToList(),
         };
     }
 
-    private static string Display(TracedFrame frame) => (frame with { Method = CodeNames.Readable(frame.Method) }).ToString();
+    /// <summary>The frame in C# terms ("async Shop.Jobs.RunAsync", "lambda in Program.Main"), with file:line when known.</summary>
+    private static string Display(TracedFrame frame, CodeNameHints hints) => (frame with { Method = CodeNames.Signature(frame.Method, hints) }).ToString();
+
+    /// <summary>
+    /// What a state machine's name does not say, from who called its MoveNext: the runtime's async machinery
+    /// (a builder's Start, a continuation, the execution context) runs an async method; code that enumerates runs an iterator.
+    /// </summary>
+    private static CodeNameHints HintsOf(IReadOnlyList<TracedFrame> frames)
+    {
+        var hints = new CodeNameHints();
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var method = frames[i].Method;
+            if (!method.EndsWith(".MoveNext", StringComparison.Ordinal) || !method.Contains('<', StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var caller = i + 1 < frames.Count ? frames[i + 1] : null;
+            var async = caller is { Owner: FrameOwners.Framework }
+                        && (caller.Method.StartsWith("System.Runtime.CompilerServices.", StringComparison.Ordinal)
+                            || caller.Method.StartsWith("System.Threading.", StringComparison.Ordinal));
+            hints.AddStateMachine(method[..^".MoveNext".Length], caller is null ? StateMachineKind.Unknown : async ? StateMachineKind.Async : StateMachineKind.Iterator);
+        }
+
+        return hints;
+    }
 
     private string Coverage(IReadOnlyList<ConnectionFact> connections, Dictionary<ulong, OriginReport> origins, string noun)
     {

@@ -26,6 +26,7 @@ public sealed class OriginAttributionTests
     private static readonly TracedFrame[] WorkerStack =
     [
         new() { Method = "Shop.Worker+<>c__DisplayClass3_0+<<Run>b__0>d.MoveNext", Module = "Shop", Owner = FrameOwners.Application },
+        new() { Method = "System.Runtime.CompilerServices.AsyncMethodBuilderCore.Start", Module = "System.Private.CoreLib", Owner = FrameOwners.Framework },
     ];
 
     private static TracedOperation Op(int pid, double seconds, TracedFrame[] frames, string sql = "SELECT 1", string operation = TracedOperations.Execute) => new()
@@ -64,10 +65,10 @@ public sealed class OriginAttributionTests
 
         var finding = Single(report, FindingKinds.LeakedTransaction);
         Assert.Contains("Origin known for 2 of 3 leaked transactions; 1 last ran before tracing began (run with a longer --duration)", finding.Evidence);
-        Assert.Contains("Origin: 2 of 3 from Shop.Billing.Charge ← Shop.OrdersController.Checkout", finding.Evidence);
+        Assert.Contains("Origin: 2 of 3 from Shop.Billing.Charge ← async Shop.OrdersController.Checkout", finding.Evidence);
         var group = Assert.Single(finding.Origins!);
         Assert.Equal(2, group.Count);
-        Assert.Equal(["Shop.Billing.Charge", "Shop.OrdersController.Checkout"], group.Frames);
+        Assert.Equal(["Shop.Billing.Charge", "async Shop.OrdersController.Checkout"], group.Frames);
 
         // Attributed objects first, each with its own operation; the untraced one last, without an origin.
         Assert.Equal(["0x20", "0x30", "0x10"], finding.Objects.Select(o => o.Address));
@@ -90,7 +91,7 @@ public sealed class OriginAttributionTests
 
         var finding = Single(Diagnose(heap, telemetry), FindingKinds.LeakedTransaction);
 
-        Assert.Equal(["Shop.Billing.Charge", "Shop.OrdersController.Checkout"], finding.Objects[0].Origin!.Frames);
+        Assert.Equal(["Shop.Billing.Charge", "async Shop.OrdersController.Checkout"], finding.Objects[0].Origin!.Frames);
     }
 
     [Fact]
@@ -149,7 +150,7 @@ public sealed class OriginAttributionTests
         var heap = Heap([NpgsqlPool(Pool, busy: 1)], [Connector(0x10, Pool, held: true, serverPid: 4001, holder: "static Worker.Listener")]);
 
         var traced = Single(Diagnose(heap, Traced(Op(4001, 1, WorkerStack, "LISTEN jobs"))), FindingKinds.HeldConnection);
-        Assert.Equal("Shop.Worker.Run (lambda)", traced.Objects[0].Origin!.Frames[0]);
+        Assert.Equal("async lambda in Shop.Worker.Run", traced.Objects[0].Origin!.Frames[0]);
         Assert.Contains("Origin known for 1 of 1 held connection", traced.Evidence);
 
         var plain = Diagnose(heap, new TelemetryFacts { WindowSeconds = 10 });
@@ -186,19 +187,23 @@ public sealed class OriginAttributionTests
             Assert.Contains("Shop.Billing.Charge", text, StringComparison.Ordinal);
         }
 
-        Assert.Contains("origin: execute at 16:00:01Z: Shop.Billing.Charge ← Shop.OrdersController.Checkout", new ConsoleRenderer().Render(report), StringComparison.Ordinal);
+        Assert.Contains("origin: execute at 16:00:01Z: Shop.Billing.Charge ← async Shop.OrdersController.Checkout", new ConsoleRenderer().Render(report), StringComparison.Ordinal);
         Assert.Contains("Trace: 1 driver operations traced; origin known for 1 of 1 leaked or held connection", new MarkdownRenderer().Render(report), StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("Shop.Jobs+<RunAsync>d__8.MoveNext", "Shop.Jobs.RunAsync")]
-    [InlineData("Shop.Scenarios+<>c__DisplayClass1_1.<LeakUnderLoadAsync>b__2", "Shop.Scenarios.LeakUnderLoadAsync (lambda)")]
-    [InlineData("Shop.Scenarios+<>c__DisplayClass1_0+<<LeakUnderLoadAsync>b__1>d.MoveNext", "Shop.Scenarios.LeakUnderLoadAsync (lambda)")]
-    [InlineData("Shop.Scenarios+<>c.<Main>b__0_0", "Shop.Scenarios.Main (lambda)")]
-    [InlineData("Shop.Program.<Main>g__Handle|0_1", "Shop.Program.Main.Handle")]
-    [InlineData("Shop.Reports+<Rows>d__3.MoveNext", "Shop.Reports.Rows")]
-    [InlineData("Shop.Billing+Nested.Charge", "Shop.Billing.Nested.Charge")]
-    [InlineData("Shop.Billing.MoveNext", "Shop.Billing.MoveNext")]
-    public void Compiler_generated_names_read_as_the_method_that_was_written(string raw, string readable) =>
-        Assert.Equal(readable, CodeNames.Readable(raw));
+    [Fact]
+    public void State_machines_read_as_async_methods_or_iterators_by_who_runs_their_MoveNext()
+    {
+        TracedFrame[] stack =
+        [
+            new() { Method = "Shop.Reports+<Rows>d__3.MoveNext", Module = "Shop", Owner = FrameOwners.Application },
+            new() { Method = "Shop.Exporter+<ExportAsync>d__1.MoveNext", Module = "Shop", Owner = FrameOwners.Application },
+            new() { Method = "System.Threading.ExecutionContext.RunInternal", Module = "System.Private.CoreLib", Owner = FrameOwners.Framework },
+        ];
+
+        var origin = OriginAttribution.ToReport(Op(4001, 1, stack));
+
+        Assert.Equal(["iterator Shop.Reports.Rows", "async Shop.Exporter.ExportAsync"], origin.Frames);
+        Assert.Equal(3, origin.Stack.Count);
+    }
 }
