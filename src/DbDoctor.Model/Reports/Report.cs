@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using DbDoctor.Model.Facts;
 
 namespace DbDoctor.Model.Reports;
@@ -99,9 +98,8 @@ public sealed record Finding
 
     /// <summary>
     /// <c>attach --trace</c>: the objects grouped by the application frames of the operation that began them, largest
-    /// first. Absent when the report was not traced or the finding is not about connections.
+    /// first. Null when the report was not traced or the finding is not about connections.
     /// </summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<OriginGroup>? Origins { get; init; }
 }
 
@@ -145,8 +143,7 @@ public sealed record FindingObject
     public int? ServerPid { get; init; }
     public string? State { get; init; }
 
-    /// <summary><c>attach --trace</c>: the operation that began this connection's checkout or transaction; absent when unknown.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    /// <summary><c>attach --trace</c>: the operation that began this connection's checkout or transaction; null when unknown.</summary>
     public OriginReport? Origin { get; init; }
 }
 
@@ -206,7 +203,6 @@ public sealed record TelemetryReport
     public IReadOnlyDictionary<string, double> RuntimeCounters { get; init; } = new Dictionary<string, double>();
 
     /// <summary><c>attach --trace</c>: how many operations were traced and how many leaked/held objects got an origin.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public TraceReport? Trace { get; init; }
 }
 

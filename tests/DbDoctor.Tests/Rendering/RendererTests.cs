@@ -24,12 +24,12 @@ public class RendererTests
         Assert.Equal(["leaked-transaction", "pool-exhaustion", "held-connection"], findings.Select(f => f.GetProperty("kind").GetString()));
         var finding = findings[0];
         Assert.Equal(
-            ["kind", "severity", "driver", "count", "title", "evidence", "advice", "objects", "pool"],
+            ["kind", "severity", "driver", "count", "title", "evidence", "advice", "objects", "pool", "origins"],
             finding.EnumerateObject().Select(p => p.Name));
         Assert.Equal("error", finding.GetProperty("severity").GetString());
         Assert.Equal(5, finding.GetProperty("count").GetInt32());
         var obj = finding.GetProperty("objects")[0];
-        Assert.Equal(["type", "address", "holder", "rootPath", "holderStack", "sql", "serverPid", "state"], obj.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["type", "address", "holder", "rootPath", "holderStack", "sql", "serverPid", "state", "origin"], obj.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Null, obj.GetProperty("holder").ValueKind);
         Assert.Equal(4100, obj.GetProperty("serverPid").GetInt32());
 

@@ -22,10 +22,22 @@ public partial class ReportContractTests
     private static Report Complete()
     {
         var report = SampleReports.LeakyShop();
+        var origin = new OriginReport
+        {
+            Operation = "execute", Time = "2026-12-07T16:00:01.000Z", Sql = "INSERT INTO orders VALUES (1)",
+            Frames = ["Shop.Billing.Charge"], Stack = ["Npgsql.NpgsqlCommand.ExecuteNonQuery", "Shop.Billing.Charge"],
+        };
+        var traced = report.Findings[0] with
+        {
+            Objects = [report.Findings[0].Objects[0] with { Origin = origin }, .. report.Findings[0].Objects.Skip(1)],
+            Origins = [new OriginGroup { Frames = ["Shop.Billing.Charge"], Count = 1 }],
+        };
         return report with
         {
+            Findings = [traced, .. report.Findings.Skip(1)],
             Telemetry = report.Telemetry! with
             {
+                Trace = new TraceReport { StartedAt = "2026-12-07T16:00:00.000Z", SnapshotAt = "2026-12-07T16:00:20.000Z", Operations = 10, Attributed = 1, Unattributed = 4 },
                 Exceptions = [new ExceptionGroup { Type = "Npgsql.NpgsqlException", Message = "The connection pool has been exhausted", Count = 2, Events = 9, FirstSeen = 1, LastSeen = 4 }],
                 RuntimeCounters = new Dictionary<string, double> { ["cpu-usage"] = 3.1 },
             },

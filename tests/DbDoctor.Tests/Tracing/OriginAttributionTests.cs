@@ -156,12 +156,12 @@ public sealed class OriginAttributionTests
         var plain = Diagnose(heap, new TelemetryFacts { WindowSeconds = 10 });
         Assert.Null(Single(plain, FindingKinds.HeldConnection).Origins);
         Assert.Null(plain.Telemetry!.Trace);
-        // The default JSON stays as it was: no origin, origins or trace members at all.
+        // Untraced, the contract's fields are written as null (never left out).
         using var json = JsonDocument.Parse(new JsonRenderer().Render(plain));
         var finding = json.RootElement.GetProperty("findings")[0];
-        Assert.False(finding.TryGetProperty("origins", out _));
-        Assert.False(finding.GetProperty("objects")[0].TryGetProperty("origin", out _));
-        Assert.False(json.RootElement.GetProperty("telemetry").TryGetProperty("trace", out _));
+        Assert.Equal(JsonValueKind.Null, finding.GetProperty("origins").ValueKind);
+        Assert.Equal(JsonValueKind.Null, finding.GetProperty("objects")[0].GetProperty("origin").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("telemetry").GetProperty("trace").ValueKind);
     }
 
     [Fact]
