@@ -37,11 +37,22 @@ internal sealed class HolderStackReader(ClrRuntime runtime, TypeRoleCache roles)
 
         // The state machine nearest the connection is the method whose locals hold it. When the path reached it through
         // what it awaits (a timer's task, an inner async method), the chain starts there: that is what it waits for now.
+        // Only the machines just before it on the path that await it count: the path may have come through another async
+        // method first (one sharing the holder's cancellation token, say), whose own chain leads elsewhere.
         var holder = machines[^1];
-        var fromAwaited = AwaitChain(machines[0].Box, machines[0].Method);
-        return machines.Count > 1 && fromAwaited.Any(f => f.Address == holder.Box.Address && f.Address != 0)
-            ? fromAwaited.Select(f => f.Label).ToList()
-            : AwaitChain(holder.Box, holder.Method).Select(f => f.Label).ToList();
+        var chain = AwaitChain(holder.Box, holder.Method);
+        for (var i = machines.Count - 2; i >= 0; i--)
+        {
+            var fromAwaited = AwaitChain(machines[i].Box, machines[i].Method);
+            if (holder.Box.Address == 0 || !fromAwaited.Any(f => f.Address == holder.Box.Address))
+            {
+                break;
+            }
+
+            chain = fromAwaited;
+        }
+
+        return chain.Select(f => f.Label).ToList();
     }
 
     private List<string> ThreadStack(uint osThreadId)
