@@ -38,9 +38,10 @@ public sealed record WatchSoakMeasurement(
     public double LastOverSecond => MeanRssOfMinute(Minutes - 1) / MeanRssOfMinute(1);
 }
 
-/// <summary>One reading of /proc/PID/status: the resident set, its anonymous part (GC heap, native allocations, JIT
-/// code, thread stacks) and its file-backed part (mapped assemblies and native libraries), and the thread count.</summary>
-public sealed record ResidentSample(TimeSpan At, long RssBytes, long AnonBytes, long FileBytes, int Threads);
+/// <summary>One reading of /proc/PID/status: the resident set, its anonymous part (GC heap, native allocations, thread
+/// stacks), its file-backed part (mapped assemblies and native libraries), its shared part (the runtime maps executable
+/// memory twice, through a shared memory file, for W^X: JIT code and stubs) and the thread count.</summary>
+public sealed record ResidentSample(TimeSpan At, long RssBytes, long AnonBytes, long FileBytes, long SharedBytes, int Threads);
 
 /// <summary>
 /// Runs testapps' npgsql-fixed-rate scenario, measures it without watch, then runs the real `dbdoctor watch &lt;pid&gt;
@@ -176,7 +177,7 @@ public static class WatchSoakBench
         }
     }
 
-    /// <summary>VmRSS, RssAnon, RssFile (bytes) and Threads of a process from /proc/&lt;pid&gt;/status; zeros once it exited.</summary>
+    /// <summary>VmRSS, RssAnon, RssFile, RssShmem (bytes) and Threads of a process from /proc/&lt;pid&gt;/status; zeros once it exited.</summary>
     private static ResidentSample Resident(int pid, TimeSpan at)
     {
         string[] lines;
@@ -186,7 +187,7 @@ public static class WatchSoakBench
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new ResidentSample(at, 0, 0, 0, 0);
+            return new ResidentSample(at, 0, 0, 0, 0, 0);
         }
 
         long Field(string name)
@@ -195,7 +196,7 @@ public static class WatchSoakBench
             return line is null ? 0 : long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
         }
 
-        return new ResidentSample(at, Field("VmRSS") * 1024, Field("RssAnon") * 1024, Field("RssFile") * 1024, (int)Field("Threads"));
+        return new ResidentSample(at, Field("VmRSS") * 1024, Field("RssAnon") * 1024, Field("RssFile") * 1024, Field("RssShmem") * 1024, (int)Field("Threads"));
     }
 
     private static int FreePort()

@@ -26,13 +26,14 @@ public static class WatchSoakReport
         text.AppendLine(Invariant($"Target: testapps' `npgsql-fixed-rate --rate {soak.Rate} --workers 4` (SELECT 1 through a pooled NpgsqlDataSource, private PostgreSQL 15)."));
         text.AppendLine(Invariant($"Watcher: the real `dbdoctor watch <pid> --format json --prometheus 127.0.0.1:PORT` for {soak.Soak.TotalMinutes:0} minutes, stopped with SIGTERM;"));
         text.AppendLine(Invariant($"/metrics scraped every 15 s ({soak.Scrapes} scrapes answered), {soak.Samples:N0} JSON sample lines read, {soak.Reports} reports written (a healthy target fires nothing)."));
-        text.AppendLine(Invariant($"Its resident set (VmRSS, RssAnon, RssFile and Threads of /proc/PID/status) read every second; its CPU over the run: {soak.WatchCpuSeconds:0.0} s = {100 * soak.WatchCpuSeconds / soak.Soak.TotalSeconds:0.0} % of one core.")).AppendLine();
+        text.AppendLine(Invariant($"Its resident set (VmRSS, RssAnon, RssFile, RssShmem and Threads of /proc/PID/status) read every second; its CPU over the run: {soak.WatchCpuSeconds:0.0} s = {100 * soak.WatchCpuSeconds / soak.Soak.TotalSeconds:0.0} % of one core.")).AppendLine();
 
         text.AppendLine("| minute | " + string.Join(" | ", Enumerable.Range(1, soak.Minutes).Select(m => Invariant($"{m}"))) + " |");
         text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", soak.Minutes)));
         Row("watch RSS, mean (MiB)", r => r.RssBytes / (1024.0 * 1024));
-        Row("of which anonymous (GC heap, native, JIT code, stacks)", r => r.AnonBytes / (1024.0 * 1024));
+        Row("of which anonymous (GC heap, native, stacks)", r => r.AnonBytes / (1024.0 * 1024));
         Row("of which file-backed (mapped assemblies, libraries)", r => r.FileBytes / (1024.0 * 1024));
+        Row("of which shared (JIT code, mapped twice for W^X)", r => r.SharedBytes / (1024.0 * 1024));
         Row("threads, mean", r => r.Threads);
         text.AppendLine();
         var peak = soak.Rss.Max(r => r.RssBytes);
