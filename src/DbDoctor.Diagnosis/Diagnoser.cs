@@ -44,6 +44,7 @@ public static class Diagnoser
                 }
                 : null,
             Warnings = Warnings(input, context),
+            Inconclusive = TelemetryCoverage.Inconclusive(input),
         };
     }
 
@@ -132,6 +133,11 @@ public static class Diagnoser
         foreach (var series in context.Series.Where(s => s.LevelsAreLowerBounds))
         {
             warnings.Add($"The {series.Driver} driver reports used/idle connections of pool '{DiagnosisContext.DisplayName(series)}' as changes since dbdoctor attached and no heap count anchored them: the levels are lower bounds.");
+        }
+
+        if (TelemetryCoverage.Warning(input) is { } unseen)
+        {
+            warnings.Add(unseen);
         }
 
         if (input.Heap is null && input.Telemetry is null)

@@ -14,6 +14,12 @@ public sealed record DiagnosisInput
     /// <summary>The driver profiles findings speak and judge with; a fact's driver name picks its profile.</summary>
     public DriverCatalog Drivers { get; init; } = DriverCatalog.Default;
 
+    /// <summary>
+    /// Names of the drivers the target process has loaded (from its memory map), for a run without heap: which pools
+    /// telemetry could not see. Empty when unknown (a dump: the heap's own driver list says it).
+    /// </summary>
+    public IReadOnlyList<string> LoadedDrivers { get; init; } = [];
+
     /// <summary>The target's TCP sockets to its database endpoints (attach only, Linux only).</summary>
     public SocketFacts? Sockets { get; init; }
 

@@ -60,6 +60,9 @@ public class DriverTelemetry
     /// <summary>Meters whose instruments to listen to.</summary>
     public virtual IReadOnlyList<string> Meters { get; } = [];
 
+    /// <summary>Whether the driver publishes anything about its pools at all (an embedded driver may publish nothing).</summary>
+    public bool PublishesPoolTelemetry => EventSources.Count > 0 || Meters.Count > 0;
+
     /// <summary>The pool reading of a meter instrument with its tags; null for an instrument that is not about a pool.</summary>
     public virtual PoolReading? ReadInstrument(string instrument, IReadOnlyDictionary<string, string> tags) => null;
 

@@ -98,11 +98,13 @@ public static class AttachSession
             keptDump = snapshot.Keep ? snapshot.Path : null;
         }
 
+        // Without a heap, the process's memory map says which drivers it loaded: the pools telemetry may not have seen.
+        var listed = heap is null ? ProcessLister.List().FirstOrDefault(p => p.Pid == settings.Pid) : null;
         var target = new TargetInfo
         {
             Kind = "process",
             Pid = settings.Pid,
-            RuntimeVersion = heap?.Target.RuntimeVersion ?? RuntimeVersionOf(settings.Pid),
+            RuntimeVersion = heap?.Target.RuntimeVersion ?? listed?.RuntimeVersion,
         };
         // --server is asked through the driver the target uses (when one of its drivers has a server probe).
         var driversSeen = (heap?.Drivers.Select(d => d.Name) ?? []).Concat(telemetry.Pools.Select(p => p.Driver));
@@ -125,6 +127,7 @@ public static class AttachSession
             ServerIdleTimeoutSeconds = idleTimeout,
             ServerIdleTimeoutSource = idleTimeoutSource,
             ServerSessions = serverSessions,
+            LoadedDrivers = listed?.Drivers.Select(d => d.Name).ToList() ?? [],
         });
 
         return report with
@@ -134,10 +137,10 @@ public static class AttachSession
                 ? null
                 : report.Snapshot with { TargetPauseSeconds = pauseSeconds, TargetPauseIsUpperBound = pauseIsUpperBound, DumpPath = keptDump },
             Warnings = [.. warnings, .. report.Warnings],
-            // A target that died before it could be looked at is not a healthy one.
+            // A target that died before it could be looked at is not a healthy one; nor is one whose pools telemetry cannot see.
             Inconclusive = telemetry.TargetExited && heap is null
                 ? $"the target (process {settings.Pid}) exited during the observation window, before its heap could be read"
-                : null,
+                : report.Inconclusive,
         };
     }
 
@@ -192,7 +195,4 @@ public static class AttachSession
             return null;
         }
     }
-
-    private static string? RuntimeVersionOf(int pid) =>
-        ProcessLister.List().FirstOrDefault(p => p.Pid == pid)?.RuntimeVersion;
 }

@@ -18,7 +18,7 @@ public static class UsageErrors
     [
         (ExitCodes.Healthy, "no finding of severity warning or error"),
         (ExitCodes.Usage, "usage error (unknown option, missing or malformed argument)"),
-        (ExitCodes.BadInput, "the input cannot be used (missing or unreadable dump, no such process, no permission...)"),
+        (ExitCodes.BadInput, "the input cannot be used (missing or unreadable dump, no such process, no permission...), or no verdict: DbDoctor could not look (the target exited; --no-heap on a driver without pool telemetry)"),
         (ExitCodes.Findings, "at least one finding of severity warning or error"),
         (ExitCodes.InternalError, "internal error (a bug); DBDOCTOR_DEBUG=1 prints the stack trace"),
         (ExitCodes.Cancelled, "interrupted (Ctrl+C)"),

@@ -13,7 +13,7 @@ public static class AttachCommand
     {
         var target = new ProcessSelection("attach", "Process id of a running .NET process", "The running .NET process of this name (its program or .dll name, as 'dbdoctor ps' shows it); several of that name: give -p.");
         var duration = DurationOption.Create("--duration", "How long to listen to the pool telemetry, e.g. 10s, 1m. Default: 10s.", null, TimeSpan.FromSeconds(1));
-        var noHeap = new Option<bool>("--no-heap") { Description = "Skip the heap snapshot: telemetry only, the target is never paused." };
+        var noHeap = new Option<bool>("--no-heap") { Description = "Skip the heap snapshot: telemetry only, the target is never paused. Pools of a driver that publishes no pool telemetry (Microsoft.Data.Sqlite) are then not seen: with no other pool in view that is no verdict, exit 2." };
         var keepDump = new Option<FileInfo?>("--keep-dump") { HelpName = "path", Description = "Keep the heap snapshot at this path instead of deleting it." };
         var serverIdle = DurationOption.Create("--server-idle-timeout", "After how long idle the server (or a proxy) closes sessions, e.g. 60s: checks pools for stale connections.", null, TimeSpan.FromSeconds(1));
         var server = new Option<string?>("--server") { HelpName = "connection-string", Description = "A connection string (never printed) to ask the target's database server its view: PostgreSQL's idle_session_timeout and the pg_stat_activity rows of the heap's backend pids; MySQL/MariaDB's wait_timeout/interactive_timeout and the information_schema.processlist and innodb_trx rows of the heap's thread ids." };
