@@ -56,22 +56,37 @@ public static class ReportFiles
             stem = string.Create(CultureInfo.InvariantCulture, $"{baseStem}-{n}");
         }
 
-        WritePrivate(stem + ".json", new JsonRenderer().Render(report));
+        // The JSON file last: whoever sees it (a person, a log shipper, a test) finds the other two complete beside it.
         WritePrivate(stem + ".md", new MarkdownRenderer().Render(report));
         WritePrivate(stem + ".html", new HtmlRenderer().Render(report));
+        WritePrivate(stem + ".json", new JsonRenderer().Render(report));
         return stem + ".json";
     }
 
+    /// <summary>Writes a hidden partial file and renames it into place, so a report file never appears half written.</summary>
     private static void WritePrivate(string path, string text)
     {
+        var partial = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".partial");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = Private;
         }
 
-        using var stream = new FileStream(path, options);
-        using var writer = new StreamWriter(stream);
-        writer.Write(text);
+        try
+        {
+            using (var stream = new FileStream(partial, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(text);
+            }
+
+            File.Move(partial, path, overwrite: false);
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
     }
 }
