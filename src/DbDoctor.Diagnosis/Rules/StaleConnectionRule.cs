@@ -9,7 +9,9 @@ namespace DbDoctor.Diagnosis.Rules;
 /// The server (or a proxy or firewall) closes sessions that sit idle, while the pool keeps them and hands them out:
 /// the first command after a pause fails. Seen as the driver's "server closed the session" exceptions in the live
 /// telemetry, as broken connections in the heap, and as a pool that keeps connections idle longer than the server's
-/// idle timeout (given by the user or asked from the server).
+/// idle timeout (given by the user or asked from the server). A pool that checks each connection it hands out and
+/// replaces one the server closed (<see cref="ConnectionStringSemantics.ReplacesClosedSessionsOnLease"/>) swallows those
+/// errors: then the finding says the sessions were replaced, never that commands failed.
 /// </summary>
 public sealed class StaleConnectionRule : IRule
 {
@@ -26,7 +28,7 @@ public sealed class StaleConnectionRule : IRule
         if (failures.Count == 0 && broken.Count == 0 && closedUnderUs.Count == 0)
         {
             // Nothing failed yet, but the settings guarantee it will after the next pause.
-            return atRisk.Select(p => Build(context, p.Driver, [], [], [], [p], timeout, Severities.Warning, p));
+            return atRisk.Select(p => Build(context, p.Driver, [], [], [], [p], timeout, Severities.Warning, p, swallowedUnder: null));
         }
 
         // The driver: the first one that owns a failure or a broken connection, then whatever the heap shows.
@@ -39,8 +41,13 @@ public sealed class StaleConnectionRule : IRule
         var profile = context.ProfileOf(driver);
         var pools = atRisk.Count > 0 ? atRisk : networkPools.Where(p => context.ProfileOf(p.Driver) == profile).ToList();
         var single = pools.Count == 1 ? pools[0] : null;
-        var severity = StaleSignals.DistinctFailures(failures) >= context.Options.StaleMinFailuresForError ? Severities.Error : Severities.Warning;
-        return [Build(context, driver, failures, broken, closedUnderUs, pools, timeout, severity, single)];
+
+        // Where every pool of the driver replaces a closed session when it hands it out, the errors were the driver's own
+        // and no command failed: what happened is said instead, and it is a warning (a reconnect, not an error).
+        var replacing = pools.Select(p => profile.ConnectionStrings.ReplacesClosedSessionsOnLease(p)).ToList();
+        var swallowedUnder = failures.Count > 0 && replacing.Count > 0 && replacing.All(r => r is not null) ? replacing.Distinct().First() : null;
+        var severity = swallowedUnder is null && StaleSignals.DistinctFailures(failures) >= context.Options.StaleMinFailuresForError ? Severities.Error : Severities.Warning;
+        return [Build(context, driver, failures, broken, closedUnderUs, pools, timeout, severity, single, swallowedUnder)];
     }
 
     /// <summary>
@@ -56,15 +63,24 @@ public sealed class StaleConnectionRule : IRule
 
     private static Finding Build(
         DiagnosisContext context, string driver, IReadOnlyList<ExceptionGroup> failures, IReadOnlyList<ConnectionFact> broken,
-        IReadOnlyList<EndpointSockets> closedUnderUs, IReadOnlyList<PoolFact> pools, double? timeout, string severity, PoolFact? pool)
+        IReadOnlyList<EndpointSockets> closedUnderUs, IReadOnlyList<PoolFact> pools, double? timeout, string severity, PoolFact? pool,
+        string? swallowedUnder)
     {
         var window = context.Telemetry?.WindowSeconds ?? 0;
         var evidence = new List<string>();
         var failureCount = StaleSignals.DistinctFailures(failures);
         foreach (var f in failures.OrderByDescending(f => f.Count).Take(context.Options.MaxValuesPerEvidenceLine))
         {
-            evidence.Add($"Telemetry: {f.Type}: {Text.Truncate(Text.OneLine(f.Message), 160)} — {Wording.Count(f.Count, "failure")}" +
+            var what = swallowedUnder is null
+                ? Wording.Count(f.Count, "failure")
+                : $"{Wording.Count(f.Count, "first-chance exception")} caught inside the driver ({swallowedUnder}: it found the session dead when it handed it out and replaced it)";
+            evidence.Add($"Telemetry: {f.Type}: {Text.Truncate(Text.OneLine(f.Message), 160)} — {what}" +
                          (window > 0 ? $" in the {Text.Duration(window)} window, first at {Text.Number(Math.Round(f.FirstSeen, 1))} s, last at {Text.Number(Math.Round(f.LastSeen, 1))} s" : ""));
+        }
+
+        if (swallowedUnder is not null && SessionsOpened(context, driver) is { } opened)
+        {
+            evidence.Add($"Telemetry: {Wording.Count((int)opened, "new session")} opened in the window, the replacements of the closed ones: each costs a reconnect, no command failed");
         }
 
         if (broken.Count > 0)
@@ -87,7 +103,9 @@ public sealed class StaleConnectionRule : IRule
         }
 
         var who = pool is not null ? $"pool '{DiagnosisContext.DisplayName(pool)}'" : "the pool";
-        var title = failureCount > 0
+        var title = failureCount > 0 && swallowedUnder is not null
+            ? $"Stale connections: the server had closed {Wording.Count(failureCount, "pooled session")}; the driver found them dead when it handed them out and replaced them, no command failed ({who})"
+            : failureCount > 0
             ? $"Stale connections: {Wording.Count(failureCount, "command")} failed because the server had closed the session ({who})"
             : broken.Count > 0
                 ? $"Stale connections: {Wording.Count(broken.Count, "broken connection")} in {who}"
@@ -106,6 +124,18 @@ public sealed class StaleConnectionRule : IRule
             Objects = broken.Take(context.Options.MaxObjectsPerFinding).Select(FindingObjects.Of).ToList(),
             Pool = pool is not null ? DiagnosisContext.DisplayName(pool) : null,
         };
+    }
+
+    /// <summary>Physical connections the driver's pools opened during the telemetry window (cumulative counters: the largest), or null.</summary>
+    private static double? SessionsOpened(DiagnosisContext context, string driver)
+    {
+        var profile = context.ProfileOf(driver);
+        var counts = (context.Telemetry?.Pools ?? [])
+            .Where(series => context.ProfileOf(series.Driver) == profile)
+            .Select(series => series.Samples.Select(s => s.ConnectionsCreated).Max())
+            .Where(c => c is > 0)
+            .ToList();
+        return counts.Count > 0 ? counts.Sum() : null;
     }
 
     private static string PoolLine(PoolFact p, double? timeout, ConnectionStringSemantics keywords)

@@ -45,6 +45,14 @@ public class ConnectionStringSemantics
         return pool.IdleLifetimeSeconds is { } idle ? $"idle lifetime={Number(idle)} s" : "idle lifetime unknown";
     }
 
+    /// <summary>
+    /// The setting (e.g. "Connection Reset=true (the default)") under which the pool checks a pooled connection when it
+    /// hands it out and replaces one the server has closed, swallowing the error; null when the pool hands connections
+    /// out unchecked. Under such a setting, "server closed the session" errors seen in the telemetry are the driver's own
+    /// first-chance exceptions, not failed commands.
+    /// </summary>
+    public virtual string? ReplacesClosedSessionsOnLease(PoolFact pool) => null;
+
     /// <summary>The value of the first keyword present, e.g. the database of a pool name.</summary>
     public string? Database(string? connectionString) => ConnectionStrings.GetValue(connectionString, [.. DatabaseKeywords]);
 

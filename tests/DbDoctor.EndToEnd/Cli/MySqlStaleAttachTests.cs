@@ -46,6 +46,26 @@ public sealed class MySqlStaleAttachTests(ShortWaitTimeoutMariaDb fixture) : ICl
         Assert.Contains("Connection Idle Timeout=300", text, StringComparison.Ordinal);
         Assert.Contains("Connection Idle Timeout=1", stale.GetProperty("advice").GetString(), StringComparison.Ordinal);
         Assert.Contains("wait_timeout", stale.GetProperty("advice").GetString(), StringComparison.Ordinal);
+        // What happened, in each setting: with false the commands failed; with the default the driver swallowed the errors
+        // and replaced the sessions, so the finding must not claim failed commands (the scenario saw none).
+        var title = stale.GetProperty("title").GetString()!;
+        if (connectionReset == "false")
+        {
+            Assert.False(app.Info.GetProperty("firstFailure").ValueKind == System.Text.Json.JsonValueKind.Null, "the scenario saw no failure");
+            Assert.Contains("commands failed because the server had closed the session", title, StringComparison.Ordinal);
+            Assert.Equal("error", stale.GetProperty("severity").GetString());
+        }
+        else
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, app.Info.GetProperty("firstFailure").ValueKind);
+            Assert.DoesNotContain("failed because", title, StringComparison.Ordinal);
+            Assert.Contains("no command failed", title, StringComparison.Ordinal);
+            Assert.Contains("first-chance exception", text, StringComparison.Ordinal);
+            Assert.Contains("caught inside the driver (Connection Reset=true", text, StringComparison.Ordinal);
+            Assert.Contains("new session", text, StringComparison.Ordinal);
+            Assert.Equal("warning", stale.GetProperty("severity").GetString());
+        }
+
         Assert.Empty(run.FindingsOf("connection-churn"));
         Assert.False(app.HasExited, $"the scenario must survive the failures like a service does: {app.Stderr}");
         Assert.DoesNotContain(MariaDbServer.Password, run.Cli.AllOutput, StringComparison.Ordinal);

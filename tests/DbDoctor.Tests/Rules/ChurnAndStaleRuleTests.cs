@@ -400,4 +400,61 @@ public sealed class ChurnAndStaleRuleTests
     {
         Assert.Equal(expected, DriverCatalog.Default.Classify(type, message) == ErrorKind.ServerClosedSession);
     }
+
+    [Theory]
+    [InlineData(";Connection Reset=true", true)]
+    [InlineData("", true)]
+    [InlineData(";Connection Reset=false", false)]
+    public void Errors_a_resetting_pool_swallowed_are_replaced_sessions_not_failed_commands(string reset, bool swallowed)
+    {
+        var connectionString = "Server=127.0.0.1;Port=3306;Database=shop;User ID=app;Connection Idle Timeout=300" + reset;
+        var pool = Pool(idle: 1) with { Driver = "MySqlConnector", TypeName = "MySqlConnector.Core.ConnectionPool", Name = connectionString, ConnectionString = connectionString, Port = 3306 };
+        var input = new DiagnosisInput
+        {
+            Target = Target,
+            Heap = Heap(pool),
+            Telemetry = new TelemetryFacts
+            {
+                WindowSeconds = 10,
+                Exceptions =
+                [
+                    new ExceptionGroup { Type = "System.Net.Sockets.SocketException", Message = "Connection reset by peer", Count = 2, Events = 6, FirstSeen = 2.5, LastSeen = 6.5 },
+                    new ExceptionGroup { Type = "System.Net.Sockets.SocketException", Message = "Broken pipe", Count = 2, Events = 6, FirstSeen = 2.5, LastSeen = 6.5 },
+                ],
+                Pools =
+                [
+                    new PoolSeries
+                    {
+                        Driver = "MySqlConnector",
+                        Name = connectionString,
+                        Samples = [new PoolSample { Time = 1 }, new PoolSample { Time = 3, ConnectionsCreated = 1 }, new PoolSample { Time = 7, ConnectionsCreated = 2 }],
+                    },
+                ],
+            },
+            ServerIdleTimeoutSeconds = 2,
+            ServerIdleTimeoutSource = "--server-idle-timeout 2s",
+        };
+
+        var finding = Assert.Single(Run(input, FindingKinds.StaleConnection));
+
+        Assert.Equal(2, finding.Count);
+        if (swallowed)
+        {
+            Assert.Equal(Severities.Warning, finding.Severity);
+            Assert.DoesNotContain("failed because", finding.Title, StringComparison.Ordinal);
+            Assert.Contains("closed 2 pooled sessions", finding.Title, StringComparison.Ordinal);
+            Assert.Contains("no command failed", finding.Title, StringComparison.Ordinal);
+            Assert.All(finding.Evidence.Where(e => e.Contains("SocketException", StringComparison.Ordinal)),
+                e => Assert.Contains("first-chance exceptions caught inside the driver (Connection Reset=true", e, StringComparison.Ordinal));
+            Assert.Contains(finding.Evidence, e => e.StartsWith("Telemetry: 2 new sessions opened in the window", StringComparison.Ordinal));
+            Assert.DoesNotContain(finding.Evidence, e => e.Contains(" failures", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Equal(Severities.Error, finding.Severity);
+            Assert.Contains("2 commands failed because the server had closed the session", finding.Title, StringComparison.Ordinal);
+            Assert.Contains(finding.Evidence, e => e.Contains("Connection reset by peer — 2 failures", StringComparison.Ordinal));
+            Assert.DoesNotContain(finding.Evidence, e => e.Contains("first-chance", StringComparison.Ordinal));
+        }
+    }
 }
