@@ -1,5 +1,7 @@
 using System.Globalization;
+using DbDoctor.Drivers;
 using DbDoctor.Telemetry;
+using DbDoctor.Telemetry.Tracing;
 using DbDoctor.TestHarness;
 
 namespace DbDoctor.Bench;
@@ -10,6 +12,8 @@ public sealed record AttachMeasurement(
     long BallastObjects,
     IReadOnlyList<TargetLoadWindow> Without,
     IReadOnlyList<TargetLoadWindow> With,
+    IReadOnlyList<TargetLoadWindow> WithTrace,
+    int TracedOperations,
     int PoolSamples,
     IReadOnlyList<double> DumpWriteSeconds,
     IReadOnlyList<double> ObservedStallMillis,
@@ -31,6 +35,8 @@ public static class AttachBench
 
         var without = new List<TargetLoadWindow>();
         var with = new List<TargetLoadWindow>();
+        var withTrace = new List<TargetLoadWindow>();
+        var traced = 0;
         var poolSamples = 0;
         for (var round = 0; round < rounds; round++)
         {
@@ -44,8 +50,19 @@ public static class AttachBench
             var facts = await collecting.ConfigureAwait(false);
             poolSamples += facts.Pools.Sum(p => p.Samples.Count);
 
+            // What `attach --trace` adds: the second session with the drivers' activities and their stacks.
+            await using (var tracer = await OperationTracer.StartAsync(target.Pid, DriverCatalog.Default, CancellationToken.None).ConfigureAwait(false))
+            {
+                var tracedCollecting = TelemetryCollector.CollectAsync(
+                    target.Pid, new TelemetryOptions { Duration = TimeSpan.FromSeconds(windowSeconds + 6) }, progress: null, CancellationToken.None);
+                await Task.Delay(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+                withTrace.Add(await TargetLoadWindow.MeasureAsync(rateStats, windowSeconds).ConfigureAwait(false));
+                await tracedCollecting.ConfigureAwait(false);
+                traced += (await tracer.StopAsync().ConfigureAwait(false)).OperationsTraced;
+            }
+
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  round {round + 1}/{rounds}: without {without[^1].QueriesPerSecond:0} q/s {without[^1].CpuPercentOfOneCore:0.0}% CPU, with session {with[^1].QueriesPerSecond:0} q/s {with[^1].CpuPercentOfOneCore:0.0}% CPU"));
+                $"  round {round + 1}/{rounds}: without {without[^1].QueriesPerSecond:0} q/s {without[^1].CpuPercentOfOneCore:0.0}% CPU, with session {with[^1].QueriesPerSecond:0} q/s {with[^1].CpuPercentOfOneCore:0.0}% CPU {with[^1].MeanLatencyMicros:0} µs, with --trace {withTrace[^1].QueriesPerSecond:0} q/s {withTrace[^1].CpuPercentOfOneCore:0.0}% CPU {withTrace[^1].MeanLatencyMicros:0} µs"));
         }
 
         var writes = new List<double>();
@@ -75,7 +92,7 @@ public static class AttachBench
             }
         }
 
-        return new AttachMeasurement(rate, ballastObjects, without, with, poolSamples, writes, stalls, sizes);
+        return new AttachMeasurement(rate, ballastObjects, without, with, withTrace, traced, poolSamples, writes, stalls, sizes);
     }
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);

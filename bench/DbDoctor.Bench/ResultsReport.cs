@@ -150,12 +150,14 @@ public static class ResultsReport
         text.AppendLine(Invariant($"for each \"with session\" window plus 6 s; pool samples it collected in all sessions: {attach.PoolSamples:N0}.")).AppendLine();
         text.AppendLine("| window | queries/s (target rate " + attach.Rate + ") | failures | target CPU (% of one core) | mean latency | max latency |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|");
-        foreach (var (name, windows) in new[] { ("without session", attach.Without), ("with session", attach.With) })
+        foreach (var (name, windows) in new[] { ("without session", attach.Without), ("with session", attach.With), ("with session + --trace", attach.WithTrace) })
         {
             text.AppendLine(Invariant(
                 $"| {name} (median of {windows.Count}) | {HeapMeasurement.Median(windows.Select(w => w.QueriesPerSecond)):0} | {windows.Sum(w => w.Failures)} | {HeapMeasurement.Median(windows.Select(w => w.CpuPercentOfOneCore)):0.0} | {HeapMeasurement.Median(windows.Select(w => w.MeanLatencyMicros)):0} µs | {HeapMeasurement.Median(windows.Select(w => w.MaxLatencyMicros)) / 1000:0.0} ms |"));
         }
 
+        text.AppendLine();
+        text.AppendLine(Invariant($"`--trace` windows: the same telemetry session plus src/DbDoctor.Telemetry/Tracing's OperationTracer (the drivers' activities through the DiagnosticSource bridge, with managed stacks, loader/JIT events and a rundown), started before the window; it traced {attach.TracedOperations:N0} driver operations in all windows."));
         text.AppendLine();
         var writes = string.Join(", ", attach.DumpWriteSeconds.Select(s => s.ToString("0.00", CultureInfo.InvariantCulture)));
         var stalls = string.Join(", ", attach.ObservedStallMillis.Select(s => s.ToString("0", CultureInfo.InvariantCulture)));
