@@ -27,7 +27,7 @@ public sealed class AttachTraceTests(PostgresServer server)
         using var app = await TestApp.StartAsync("npgsql-leak-under-load",
             ["--pg", server.ConnectionString, "--app-name", name, "--max-pool", "80", "--leak-interval-ms", "1000", "--workers", "2"]);
         // Let a few leaks happen before tracing begins: they must be counted, never given a guessed origin.
-        Assert.True(await PostgresServer.WaitForAsync(() => server.CountSessions(name, "idle in transaction"), 3, TimeSpan.FromSeconds(20)) >= 3);
+        Assert.True(await PostgresServer.WaitForAsync(() => server.CountSessions(name, "idle in transaction"), 4, TimeSpan.FromSeconds(20)) >= 4);
 
         var run = await AttachRun.RunAsync(app.Pid, ["--trace", "--duration", "20s"]);
 
@@ -45,7 +45,8 @@ public sealed class AttachTraceTests(PostgresServer server)
         var before = inHeap.Where(l => l.Began < startedAt - Slack).ToList();
         var edge = inHeap.Count - inside.Count - before.Count;
         Assert.True(inside.Count >= 12, $"{inside.Count} leaks inside the window [{startedAt:O}, {snapshotAt:O}]");
-        Assert.True(before.Count >= 3, $"{before.Count} leaks before the window");
+        // The last of those may fall within the slack of the moment tracing began: at least 2 are surely before it.
+        Assert.True(before.Count >= 2, $"{before.Count} leaks before the window; {string.Join(", ", inHeap.Select(l => l.Began.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)))}");
 
         var finding = Assert.Single(run.FindingsOf("leaked-transaction"));
         var count = finding.GetProperty("count").GetInt32();
