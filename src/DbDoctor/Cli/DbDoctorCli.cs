@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.Runtime.InteropServices;
 using DbDoctor.Commands;
 using DbDoctor.Model;
 using DbDoctor.Telemetry;
@@ -42,6 +43,17 @@ public static class DbDoctorCli
             EnableDefaultExceptionHandler = false,
             ProcessTerminationTimeout = HeapSnapshotter.CancelledWriteSettleLimit + TimeSpan.FromSeconds(10),
         };
-        return await parseResult.InvokeAsync(configuration).ConfigureAwait(false);
+        // SIGTERM (a service manager, a closed terminal) cancels like Ctrl+C. System.CommandLine does this itself only in its
+        // net7+ build; the tool targets net8.0, which gets the library's netstandard2.0 build (it ships net10.0 and
+        // netstandard2.0). `watch` handles SIGTERM itself (a clean stop, exit 0).
+        using var terminated = new CancellationTokenSource();
+        using var sigterm = parseResult.CommandResult.Command.Name == "watch"
+            ? null
+            : PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                terminated.Cancel();
+            });
+        return await parseResult.InvokeAsync(configuration, terminated.Token).ConfigureAwait(false);
     }
 }
