@@ -34,6 +34,35 @@ public sealed class MySqlAttachTests(MariaDbServer server)
 
     private static string Evidence(JsonElement finding) => string.Join("\n", DumpReport.Strings(finding, "evidence"));
 
+    /// <summary>
+    /// The scenarios no other attach test covers (issue 9's Done-when: attach reports the handshake's exact counts per
+    /// finding kind): the counts summed per kind equal the handshake's, and nothing else is a warning or an error.
+    /// </summary>
+    [Theory]
+    [InlineData("mysql-reader-leak", "ard", "--count", "2")]
+    [InlineData("mysql-pool-leak", "apd", "--count", "3", "--mode", "distinct")]
+    [InlineData("mysql-pool-leak", "api", "--count", "3", "--mode", "identical")]
+    [InlineData("mysql-sprawl", "asp", "--count", "6")]
+    [InlineData("mysql-healthy", "ahe", "--workers", "2")]
+    [InlineData("mysql-transaction-leak", "arc", "--count", "2", "--recover", "true")]
+    [InlineData("mysqldata-leak", "amd")]
+    public async Task Attach_reports_the_handshakes_exact_count_per_finding_kind(string scenario, string tag, params string[] arguments)
+    {
+        using var app = await StartAsync(scenario, tag, arguments);
+        var run = await AttachAsync(app, 2);
+
+        foreach (var (kind, expected) in app.Expected)
+        {
+            // As DumpReport.OccurrencesOf counts: the objects (summed finding counts), except a pool sprawl, one finding per driver.
+            var reported = kind == "pool-sprawl" ? run.FindingsOf(kind).Count() : run.FindingsOf(kind).Sum(f => f.GetProperty("count").GetInt32());
+            Assert.True(reported == expected, $"{scenario} {kind}: expected {expected}, reported {reported}. {run.Summary()}");
+        }
+
+        Assert.All(run.Problems, p => Assert.True(app.Expected.ContainsKey(DumpReport.Kind(p)), $"{scenario}: unexpected {DumpReport.Kind(p)}. {run.Summary()}"));
+        Assert.Equal(run.Problems.Any() ? 3 : 0, run.Cli.ExitCode);
+        Assert.DoesNotContain(MariaDbServer.Password, run.Cli.AllOutput, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Exhaustion_is_tied_to_the_leaked_readers_with_their_rate_and_time_to_exhaustion_from_the_driver_meter()
     {
