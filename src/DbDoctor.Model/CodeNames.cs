@@ -89,8 +89,19 @@ public static class CodeNames
             (typeName, methodName) = (head[..dot], head[(dot + 1)..]);
         }
 
+        var typeArguments = "";
+        var instantiation = methodName.IndexOf("[[", StringComparison.Ordinal);
+        if (instantiation > 0)
+        {
+            // A generic method's instantiation, Start[[Shop.Jobs+<RunAsync>d__3, Shop]]: read as Start<…>.
+            var at = instantiation;
+            var arguments = ParseAssemblyQualifiedArguments(methodName, ref at);
+            typeArguments = "<" + string.Join(", ", arguments.Select(a => Render(a, CodeNameHints.None, shortName: true, forceAsync: false).Text)) + ">";
+            methodName = methodName[..instantiation];
+        }
+
         var type = Render(Parse(typeName), hints ?? CodeNameHints.None, false, false);
-        var text = MethodText(type, methodName);
+        var text = MethodText(type, methodName) + typeArguments;
         if (open < 0 || type.Generated || methodName.StartsWith('<'))
         {
             return text;
@@ -151,24 +162,27 @@ public static class CodeNames
     {
         if (!method.StartsWith('<'))
         {
-            return $"{owner}.{method}";
+            return $"{Dotted(owner)}{method}";
         }
 
         var (inner, tail) = Token(method);
         if (tail.StartsWith("b__", StringComparison.Ordinal))
         {
-            return $"lambda in {owner}.{PlainMethod(inner)}";
+            return $"lambda in {Dotted(owner)}{PlainMethod(inner)}";
         }
 
         if (tail.StartsWith("g__", StringComparison.Ordinal))
         {
             var local = tail[3..];
             var bar = local.IndexOf('|');
-            return $"local function {(bar < 0 ? local : local[..bar])} in {owner}.{PlainMethod(inner)}";
+            return $"local function {(bar < 0 ? local : local[..bar])} in {Dotted(owner)}{PlainMethod(inner)}";
         }
 
-        return $"{owner}.{PlainMethod(inner.Length > 0 ? inner : method)}";
+        return $"{Dotted(owner)}{PlainMethod(inner.Length > 0 ? inner : method)}";
     }
+
+    // A signature's parameter names a nested state machine without its owner ("<Run>d__3 ByRef"): no leading dot then.
+    private static string Dotted(string owner) => owner.Length == 0 ? "" : owner + ".";
 
     /// <summary>The name a person wrote for a method the compiler renamed: <c>&lt;Main&gt;$</c> (top-level statements) is Main.</summary>
     private static string PlainMethod(string method)
@@ -238,10 +252,11 @@ public static class CodeNames
 
     private static Rendered Render(Name name, CodeNameHints hints, bool shortName, bool forceAsync)
     {
-        if (name.Parts.Count > 0 && name.Parts[^1] is { Text: "AsyncStateMachineBox`1" or "AsyncStateMachineBox" or "StateMachineBox`1" or "StateMachineBox", Arguments.Count: 1 } box
-            && Render(box.Arguments[0], hints, shortName, forceAsync: true) is { StateMachine: true } boxed)
+        if (name.Parts.Count > 0 && name.Parts[^1] is { Text: "AsyncStateMachineBox`1" or "AsyncStateMachineBox" or "StateMachineBox`1" or "StateMachineBox", Arguments.Count: > 0 } box
+            && Render(box.Arguments[^1], hints, shortName, forceAsync: true) is { StateMachine: true } boxed)
         {
-            // The runtime's box (a Task) around an async method's state machine is that running method.
+            // The runtime's box (a Task) around an async method's state machine is that running method. The machine is the
+            // box's last generic argument: the runtime's own spelling lists the builder's result type first.
             return boxed with { Text = boxed.Text + name.Suffix };
         }
 
@@ -396,6 +411,10 @@ public static class CodeNames
 
                 Expect(s, ref i, '>');
             }
+            else if (i + 1 < s.Length && s[i] == '[' && s[i + 1] == '[')
+            {
+                arguments.AddRange(ParseAssemblyQualifiedArguments(s, ref i));
+            }
 
             parts.Add(new Part(separator, text, arguments));
             if (i < s.Length && s[i] is '.' or '+')
@@ -427,6 +446,28 @@ public static class CodeNames
         }
 
         return new Name(parts, s[suffixStart..i]);
+    }
+
+    /// <summary>
+    /// Generic arguments as the runtime's own type names spell them, each with its assembly:
+    /// <c>[[System.Int32, System.Private.CoreLib],[Shop.Order, Shop]]</c> (ClrMD writes method and type instantiations so).
+    /// </summary>
+    private static List<Name> ParseAssemblyQualifiedArguments(string s, ref int i)
+    {
+        var arguments = new List<Name>();
+        Expect(s, ref i, '[');
+        do
+        {
+            Expect(s, ref i, '[');
+            arguments.Add(ParseName(s, ref i));
+            // The assembly name (", Shop" or ", Shop, Version=1.0.0.0, Culture=neutral, ...") carries no brackets.
+            var close = s.IndexOf(']', i);
+            i = close < 0 ? throw new FormatException("unclosed generic argument: " + s) : close + 1;
+        }
+        while (i < s.Length && s[i] == ',' && i + 1 < s.Length && s[++i] == '[');
+
+        Expect(s, ref i, ']');
+        return arguments;
     }
 
     private static void Expect(string s, ref int i, char expected)

@@ -34,7 +34,7 @@ public partial class CodeNamesTests
     [InlineData("System.Runtime.CompilerServices.AsyncTaskMethodBuilder<System.Threading.Tasks.VoidTaskResult>+AsyncStateMachineBox<Shop.Jobs+<RunAsync>d__2>",
         "async Shop.Jobs.RunAsync")]
     [InlineData("System.Runtime.CompilerServices.AsyncTaskMethodBuilder`1+AsyncStateMachineBox`1<System.Threading.Tasks.VoidTaskResult, Shop.Program+<>c__DisplayClass1_0+<<Main>b__1>d>",
-        "System.Runtime.CompilerServices.AsyncTaskMethodBuilder.AsyncStateMachineBox<VoidTaskResult, async lambda in Program.Main>")]
+        "async lambda in Shop.Program.Main")]
     [InlineData("System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<System.Int32>+StateMachineBox<Shop.Jobs+<CountAsync>d__4>",
         "async Shop.Jobs.CountAsync")]
     [InlineData("Shop.Program+<>c__DisplayClass1_0", "closure in Shop.Program")]
@@ -109,7 +109,11 @@ public partial class CodeNamesTests
     [InlineData("Shop.Program+<Main>d__0.MoveNext()", "async Shop.Program.Main")]
     [InlineData("Shop.Program..ctor(System.String)", "Shop.Program constructor(string)")]
     [InlineData("System.Collections.Generic.List`1[[System.Int32, System.Private.CoreLib]].Add(Int32)",
-        "System.Collections.Generic.List[[System.Int32, System.Private.CoreLib]].Add(Int32)")]
+        "System.Collections.Generic.List<int>.Add(int)")]
+    [InlineData("System.Runtime.CompilerServices.AsyncMethodBuilderCore.Start[[Npgsql.NpgsqlCommand+<ExecuteReader>d__122, Npgsql]](<ExecuteReader>d__122 ByRef)",
+        "System.Runtime.CompilerServices.AsyncMethodBuilderCore.Start<NpgsqlCommand.ExecuteReader (async method or iterator)>(ref ExecuteReader (async method or iterator))")]
+    [InlineData("System.Runtime.CompilerServices.AsyncTaskMethodBuilder`1+AsyncStateMachineBox`1[[System.Threading.Tasks.VoidTaskResult, System.Private.CoreLib],[Shop.Program+<>c__DisplayClass1_0+<<Main>b__1>d, Shop]].MoveNext(System.Threading.Thread)",
+        "async lambda in Shop.Program.Main")]
     [InlineData("Shop.Db.Read(Byte[], Int32 ByRef)", "Shop.Db.Read(byte[], ref int)")]
     [InlineData("System.Threading.Thread.StartCallback()", "System.Threading.Thread.StartCallback()")]
     public void Signatures_read_as_csharp(string signature, string expected)
@@ -136,7 +140,7 @@ public partial class CodeNamesTests
     [Theory]
     [InlineData("Shop.<Weird")]
     [InlineData("Shop.Program+<Main>d__0>")]
-    [InlineData("List`1[[Shop.Order, Shop]]")]
+    [InlineData("List`1[[Shop.Order, Shop]")]
     [InlineData("")]
     public void Names_it_cannot_parse_come_back_without_their_arity_and_without_throwing(string name)
     {
