@@ -115,7 +115,14 @@ public static class Diagnoser
         }
 
         warnings.AddRange(input.Heap?.Warnings ?? []);
-        warnings.AddRange(input.Telemetry?.Warnings ?? []);
+        var plainSilence = TelemetryCoverage.HeapOnly(input);
+        var silenceExplained = plainSilence is not null && TelemetryCoverage.AllLoadedDriversAreSilent(input);
+        warnings.AddRange((input.Telemetry?.Warnings ?? []).Where(w => !silenceExplained || w != TelemetryFacts.NoPoolTelemetryWarning));
+        if (plainSilence is not null)
+        {
+            warnings.Add(plainSilence);
+        }
+
         if (input.Telemetry?.Trace is { } trace)
         {
             warnings.AddRange(trace.Warnings);

@@ -51,6 +51,26 @@ public static class TelemetryCoverage
         return $"{Text.List(silent, 5)} {verb} no pool telemetry: without a heap snapshot (--no-heap) {its} pools were not looked at, and this report says nothing about them.";
     }
 
+    /// <summary>
+    /// With a heap snapshot: that the loaded drivers without pool telemetry are judged from the heap alone, said once and
+    /// plainly (no live counters, so no leak rate or time to exhaustion for their pools). Null when there is none of them.
+    /// </summary>
+    public static string? HeapOnly(DiagnosisInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Heap is null || input.Telemetry is null || Silent(input) is not { Count: > 0 } silent)
+        {
+            return null;
+        }
+
+        var (verb, its) = silent.Count == 1 ? ("publishes", "its") : ("publish", "their");
+        return $"{Text.List(silent, 5)} {verb} no pool telemetry: {its} pools are judged from the heap snapshot alone (no live counters, so no leak rate or time to exhaustion for them).";
+    }
+
+    /// <summary>Whether no loaded driver publishes pool telemetry (then hearing none is no news).</summary>
+    public static bool AllLoadedDriversAreSilent(DiagnosisInput input) =>
+        input.LoadedDrivers.Count > 0 && Silent(input).Count == input.LoadedDrivers.Count;
+
     private static List<string> Silent(DiagnosisInput input) =>
         input.LoadedDrivers.Where(d => !input.Drivers.Resolve(d).Telemetry.PublishesPoolTelemetry).ToList();
 }

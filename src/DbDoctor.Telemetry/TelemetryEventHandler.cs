@@ -88,7 +88,7 @@ internal sealed class TelemetryEventHandler(int refreshSeconds, IReadOnlyList<Dr
             warnings.AddRange(_warnings);
             if (pools.Count == 0)
             {
-                warnings.Add("No connection-pool telemetry was received: the process has no pool of a driver that publishes pool metrics yet, or its driver publishes none.");
+                warnings.Add(TelemetryFacts.NoPoolTelemetryWarning);
             }
 
             if (_handlerFailures > 0)

@@ -21,6 +21,13 @@ public sealed record TelemetryFacts
     public TraceFacts? Trace { get; init; }
 
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>
+    /// The session's own warning when no pool was heard from. The session does not know which drivers the target loaded;
+    /// the diagnosis, which does, replaces it with a plain statement when every loaded driver publishes no pool telemetry.
+    /// </summary>
+    public const string NoPoolTelemetryWarning =
+        "No connection-pool telemetry was received: the process has no pool of a driver that publishes pool metrics yet, or its driver publishes none.";
 }
 
 public sealed record PoolSeries

@@ -61,4 +61,41 @@ public class TelemetryCoverageTests
         Assert.DoesNotContain(Run([Npgsql], [ClimbingSeries(ShopConnectionString, perSecond: 0, seconds: 10, start: 1)]).Warnings,
             w => w.Contains("publishes no pool telemetry", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void With_a_heap_a_driver_without_pool_telemetry_is_stated_once_and_plainly()
+    {
+        var report = Diagnoser.Diagnose(new DiagnosisInput
+        {
+            Target = Process,
+            Heap = Heap([]),
+            Telemetry = new TelemetryFacts { WindowSeconds = 10, Warnings = [TelemetryFacts.NoPoolTelemetryWarning] },
+            LoadedDrivers = [Sqlite],
+        });
+
+        var said = Assert.Single(report.Warnings, w => w.Contains("telemetry", StringComparison.Ordinal));
+        Assert.Equal($"{Sqlite} publishes no pool telemetry: its pools are judged from the heap snapshot alone (no live counters, so no leak rate or time to exhaustion for them).", said);
+
+        // A driver that does publish pool telemetry but sent none keeps the session's own warning.
+        var quiet = Diagnoser.Diagnose(new DiagnosisInput
+        {
+            Target = Process,
+            Heap = Heap([]),
+            Telemetry = new TelemetryFacts { WindowSeconds = 10, Warnings = [TelemetryFacts.NoPoolTelemetryWarning] },
+            LoadedDrivers = [Npgsql],
+        });
+        Assert.Contains(TelemetryFacts.NoPoolTelemetryWarning, quiet.Warnings);
+        Assert.DoesNotContain(quiet.Warnings, w => w.Contains("publishes no pool telemetry", StringComparison.Ordinal));
+
+        // Both loaded and none heard from: SQLite is stated, and the quiet Npgsql keeps the session's warning.
+        var both = Diagnoser.Diagnose(new DiagnosisInput
+        {
+            Target = Process,
+            Heap = Heap([]),
+            Telemetry = new TelemetryFacts { WindowSeconds = 10, Warnings = [TelemetryFacts.NoPoolTelemetryWarning] },
+            LoadedDrivers = [Npgsql, Sqlite],
+        });
+        Assert.Contains(TelemetryFacts.NoPoolTelemetryWarning, both.Warnings);
+        Assert.Contains(both.Warnings, w => w.StartsWith($"{Sqlite} publishes no pool telemetry: its pools are judged from the heap", StringComparison.Ordinal));
+    }
 }
