@@ -84,10 +84,21 @@ public sealed record TracedFrame
 
     /// <summary>One of <see cref="FrameOwners"/>.</summary>
     public required string Owner { get; init; }
+
+    /// <summary>The source document as the compiler recorded it: a path on the machine that built the module.</summary>
     public string? File { get; init; }
+
+    /// <summary>The line of the call this frame made (the statement that called into the next inner frame).</summary>
     public int? Line { get; init; }
 
     /// <summary>"Shop.Billing.Charge in Billing.cs:42", or the method alone.</summary>
     public override string ToString() =>
-        File is null ? Method : Line is { } line ? $"{Method} in {Path.GetFileName(File)}:{line}" : $"{Method} in {Path.GetFileName(File)}";
+        File is null ? Method : Line is { } line ? $"{Method} in {FileName(File)}:{line}" : $"{Method} in {FileName(File)}";
+
+    /// <summary>The file name of a document path from any build machine ("C:\src\Billing.cs" on Linux too).</summary>
+    public static string FileName(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return path[(path.LastIndexOfAny(['/', '\\']) + 1)..];
+    }
 }

@@ -8,17 +8,25 @@ namespace DbDoctor.Telemetry.Tracing;
 /// <summary>
 /// Names the frames of an event's managed stack (from the live TraceLog's method and module information) and says
 /// whose each frame is: the application's, a driver's (a registered driver's assembly), or the runtime's and
-/// framework's. Stacks are cached by their index: the same call site repeats for every command.
+/// framework's. An application frame gets the file:line of its call (the JIT's IL map of its native code, then the
+/// module's portable PDB) when both are known. Stacks are cached by their index: the same call site repeats for every
+/// command.
 /// </summary>
 public sealed class FrameResolver
 {
     private const int MaxFrames = 64;
     private readonly Dictionary<CallStackIndex, IReadOnlyList<TracedFrame>> _cache = [];
+    private readonly Dictionary<ulong, SourceLine?> _lines = [];
     private readonly HashSet<string> _driverModules;
+    private readonly NativeCodeMap? _code;
+    private readonly PortablePdbLines? _pdbs;
 
-    public FrameResolver(DriverCatalog catalog)
+    /// <param name="code">The target's JIT code and IL maps; without it (or <paramref name="pdbs"/>) frames carry no line.</param>
+    public FrameResolver(DriverCatalog catalog, NativeCodeMap? code = null, PortablePdbLines? pdbs = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        _code = code;
+        _pdbs = pdbs;
         _driverModules = catalog.Profiles.SelectMany(p => p.AssemblyFileNames)
             .Select(Path.GetFileNameWithoutExtension).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
@@ -50,7 +58,10 @@ public sealed class FrameResolver
                 continue;
             }
 
-            frames.Add(new TracedFrame { Method = WithoutSignature(method), Module = NullIfEmpty(module), Owner = OwnerOf(module) });
+            var owner = OwnerOf(module);
+            // Lines for the application's frames only: the user's code is what the PDBs beside the assemblies describe.
+            var line = owner == FrameOwners.Application ? LineAt(address.Address, address.ModuleFile?.FilePath, address.ModuleFile?.PdbSignature ?? Guid.Empty) : null;
+            frames.Add(new TracedFrame { Method = WithoutSignature(method), Module = NullIfEmpty(module), Owner = owner, File = line?.File, Line = line?.Line });
         }
 
         // The innermost frames are the event's own machinery (EventPipe, the bridge, Activity.Start), not its caller's.
@@ -62,6 +73,33 @@ public sealed class FrameResolver
 
         _cache[index] = frames;
         return frames;
+    }
+
+    /// <summary>
+    /// The source line of the call a frame made: its return address, through the JIT's IL map, to the IL offset of the
+    /// call, then the module's PDB. Null when either is missing. Cached by address.
+    /// </summary>
+    public SourceLine? LineAt(ulong returnAddress, string? modulePath, Guid loadedPdbId)
+    {
+        if (_code is null || _pdbs is null || string.IsNullOrEmpty(modulePath))
+        {
+            return null;
+        }
+
+        if (_lines.TryGetValue(returnAddress, out var cached))
+        {
+            return cached;
+        }
+
+        // Not cached when the code is not known yet: a method's map can arrive after a stack that names it.
+        if (_code.CallSiteAt(returnAddress) is not { } site)
+        {
+            return null;
+        }
+
+        var line = _pdbs.Find(modulePath, site.MethodToken, site.ILOffset, loadedPdbId);
+        _lines[returnAddress] = line;
+        return line;
     }
 
     /// <summary>Application unless the module is a driver's or the runtime's/framework's (System.*, Microsoft.*, netstandard).</summary>

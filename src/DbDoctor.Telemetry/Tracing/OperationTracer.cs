@@ -22,10 +22,12 @@ public sealed class OperationTracer : IAsyncDisposable
     public static readonly Guid BridgeProviderGuid = new("adb401e1-5296-51f8-c125-5fda75826144");
 
     private const long BridgeEventsKeyword = 0x2;
-    private const long LoaderAndJitKeywords = 0x8 | 0x10;
+    // Loader, Jit, and JittedMethodILToNativeMap (0x20000): the maps of code compiled while tracing runs, for file:line.
+    private const long LoaderAndJitKeywords = 0x8 | 0x10 | 0x20000;
     private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RundownTimeout = TimeSpan.FromSeconds(20);
 
     private readonly EventPipeSession _session;
     private readonly TraceLogEventSource _source;
@@ -53,7 +55,8 @@ public sealed class OperationTracer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(catalog);
         DiagnosticSocket.EnsureAttachable(pid);
         var recorder = new OperationRecorder(catalog);
-        var resolver = new FrameResolver(catalog);
+        var code = new NativeCodeMap();
+        var resolver = new FrameResolver(catalog, code, new PortablePdbLines());
         var client = new DiagnosticsClient(pid);
         var providers = new[]
         {
@@ -84,9 +87,14 @@ public sealed class OperationTracer : IAsyncDisposable
         TraceLogEventSource? source = null;
         try
         {
+            // The IL maps of code compiled before now, beside TraceLog's rundown (which keeps names, not maps).
+            var codeRundown = CodeRundown.RunAsync(client, code, RundownTimeout, ct);
             // The rundown is a short extra session that names every method already compiled; later ones come as JIT events.
             source = await Task.Run(() => TraceLog.CreateFromEventPipeSession(session, TraceLog.EventPipeRundownConfiguration.Enable(client)), ct)
                 .ConfigureAwait(false);
+            await codeRundown.ConfigureAwait(false);
+            source.Clr.MethodLoadVerbose += data => CodeRundown.Loaded(code, data);
+            source.Clr.MethodILToNativeMap += data => CodeRundown.Mapped(code, data);
             source.AllEvents += data => OnEvent(data, recorder, resolver);
             var processing = Task.Run(source.Process, CancellationToken.None);
             return new OperationTracer(session, source, recorder, processing, startedAt);

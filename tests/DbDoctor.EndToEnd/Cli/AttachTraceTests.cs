@@ -59,8 +59,11 @@ public sealed class AttachTraceTests(PostgresServer server)
         Assert.Equal($"Origin known for {known} of {count} leaked transactions; {count - known} last ran before tracing began (run with a longer --duration)", coverage);
         var group = Assert.Single(finding.GetProperty("origins").EnumerateArray());
         Assert.Equal(known, group.GetProperty("count").GetInt32());
-        Assert.Equal(LeakMethod, DumpReport.Strings(group, "frames")[0]);
-        Assert.Contains(evidence, e => e.StartsWith($"Origin: {known} of {count} from {LeakMethod} ← ", StringComparison.Ordinal));
+        // The test app's PDBs sit beside its assemblies: each frame names the line of its call, read here from the sources.
+        var leakFrame = $"{LeakMethod} in NpgsqlLeakScenarios.cs:{SourceLine("NpgsqlLeakScenarios.cs", "public static void LeakTransaction(", ".ExecuteNonQuery(")}";
+        var lambdaFrame = $"lambda in DbDoctor.TestApp.Scenarios.NpgsqlLoadScenarios.LeakUnderLoadAsync in NpgsqlLoadScenarios.cs:{SourceLine("NpgsqlLoadScenarios.cs", "LeakUnderLoadAsync(", "NpgsqlLeakScenarios.LeakTransaction(")}";
+        Assert.Equal([leakFrame, lambdaFrame], DumpReport.Strings(group, "frames").Take(2));
+        Assert.Contains(evidence, e => e.StartsWith($"Origin: {known} of {count} from {leakFrame} ← {lambdaFrame} ← ", StringComparison.Ordinal));
         Assert.Equal(known, trace.GetProperty("attributed").GetInt32());
 
         // The listed objects (at most 20, those with an origin first), each checked against the server's own clock.
@@ -79,7 +82,7 @@ public sealed class AttachTraceTests(PostgresServer server)
             }
 
             Assert.DoesNotContain(before, l => l.Pid == pid);
-            Assert.Equal(LeakMethod, DumpReport.Strings(origin, "frames")[0]);
+            Assert.Equal(leakFrame, DumpReport.Strings(origin, "frames")[0]);
             Assert.Equal("execute", origin.GetProperty("operation").GetString());
             Assert.StartsWith("INSERT INTO", origin.GetProperty("sql").GetString(), StringComparison.Ordinal);
             // The operation is the one that began the transaction (Npgsql sends BEGIN with it): the server's xact_start.
@@ -109,6 +112,20 @@ public sealed class AttachTraceTests(PostgresServer server)
         Assert.All(held.GetProperty("objects").EnumerateArray(), o => Assert.False(HasOrigin(o)));
         Assert.Empty(held.GetProperty("origins").EnumerateArray());
         Assert.Equal(0, app.Stop(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>
+    /// The 1-based line, in a test app scenario file, of the first line after <paramref name="method"/>'s declaration that
+    /// holds <paramref name="call"/>: the statement a traced frame of that method was in when it called the driver.
+    /// </summary>
+    private static int SourceLine(string file, string method, string call)
+    {
+        var lines = File.ReadAllLines(Path.Combine(ChildProcess.RepositoryRoot, "testapps", "DbDoctor.TestApp", "Scenarios", file));
+        var declaration = Array.FindIndex(lines, l => l.Contains(method, StringComparison.Ordinal));
+        Assert.True(declaration >= 0, $"{method} not found in {file}");
+        var line = Array.FindIndex(lines, declaration + 1, l => l.Contains(call, StringComparison.Ordinal));
+        Assert.True(line > declaration, $"{call} not found after {method} in {file}");
+        return line + 1;
     }
 
     private static bool HasOrigin(JsonElement o) => o.GetProperty("origin").ValueKind == JsonValueKind.Object;
