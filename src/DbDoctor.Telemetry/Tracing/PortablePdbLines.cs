@@ -1,3 +1,4 @@
+using DbDoctor.Model.Facts;
 using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
@@ -102,8 +103,7 @@ public sealed class PortablePdbLines
         var directory = Path.GetDirectoryName(modulePath) ?? ".";
         yield return Path.ChangeExtension(modulePath, ".pdb");
         // The name the compiler wrote (a Windows build records "C:\...\App.pdb"): the file name, beside the assembly.
-        var recorded = codeViewPath.Replace('\\', '/');
-        var name = recorded[(recorded.LastIndexOf('/') + 1)..];
+        var name = TracedFrame.FileName(codeViewPath);
         if (name.Length > 0 && !name.Equals(Path.GetFileName(Path.ChangeExtension(modulePath, ".pdb")), StringComparison.Ordinal))
         {
             yield return Path.Combine(directory, name);
